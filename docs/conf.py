@@ -1,0 +1,5 @@
+project = "greensock"
+author = "the greensock developers"
+extensions = []
+html_theme = "alabaster"
+exclude_patterns = ["_build"]

@@ -1,0 +1,338 @@
+"""``Greenlet`` and the functions that start, join, kill and wait for greenlets."""
+from __future__ import annotations
+
+import sys
+from itertools import count
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from .exceptions import BlockingSwitchOutError
+from .hub import get_hub, print_exception
+from .timeout import Timeout
+
+__all__ = ["Greenlet", "spawn", "spawn_later", "joinall", "killall", "wait", "getcurrent"]
+
+_ids = count(1)
+
+
+class Greenlet(greenlet):
+    """A greenlet that remembers its result, can be joined, killed and linked."""
+
+    def __init__(self, run=None, *args, **kwargs) -> None:
+        hub = get_hub()
+        greenlet.__init__(self, parent=hub)
+        if run is not None:
+            if not callable(run):
+                raise TypeError(f"run must be callable, not {type(run).__name__}")
+            self._run = run
+        self.args = args
+        self.kwargs = kwargs
+        self.value = None
+        self._exc_info = None
+        self._done = False
+        self._links: list = []
+        self._start_handle = None
+        self._hub = hub
+        self._name = None
+
+    # -- identity ---------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        if self._name is None:
+            self._name = f"Greenlet-{next(_ids)}"
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    def __repr__(self) -> str:
+        fn = getattr(self, "_run", None)
+        target = getattr(fn, "__qualname__", None) or type(self).__name__
+        return f"<{type(self).__name__} {self.name!r} {target} {self._state()}>"
+
+    def _state(self) -> str:
+        if self._done:
+            return "done" if self._exc_info is None else "failed"
+        if self._start_handle is not None:
+            return "scheduled"
+        return "running" if bool(self) else "unstarted"
+
+    # -- state -----------------------------------------------------------------------
+    @property
+    def dead(self) -> bool:
+        """True once the greenlet has finished, or was killed before it started."""
+        return self._done or greenlet.dead.__get__(self)
+
+    @property
+    def exception(self):
+        """The exception the greenlet failed with, or None."""
+        return None if self._exc_info is None else self._exc_info[1]
+
+    def ready(self) -> bool:
+        return self._done
+
+    def successful(self) -> bool:
+        return self._done and self._exc_info is None
+
+    def started(self) -> bool:
+        return self._start_handle is not None or bool(self) or self._done
+
+    # -- running ---------------------------------------------------------------------
+    def start(self) -> None:
+        """Schedule the greenlet to run when the caller next yields."""
+        if self._start_handle is None and not self._done and not bool(self):
+            self._start_handle = self._hub.run_callback(self.switch)
+
+    def start_later(self, seconds: float) -> None:
+        """Schedule the greenlet to run after ``seconds``."""
+        if self._start_handle is None and not self._done and not bool(self):
+            self._start_handle = self._hub.call_later(seconds, self.switch)
+
+    def run(self) -> None:
+        self._start_handle = None
+        try:
+            result = self._run(*self.args, **self.kwargs)
+        except GreenletExit as e:
+            self._finish(e, None)
+        except BaseException:
+            self._finish(None, sys.exc_info())
+        else:
+            self._finish(result, None)
+
+    def _run(self) -> None:
+        """Override in subclasses, or pass ``run`` to the constructor."""
+
+    def _finish(self, value, exc_info) -> None:
+        self.value = value
+        self._exc_info = exc_info
+        self._done = True
+        self.args = self.kwargs = None
+        if exc_info is not None:
+            self._report_error(exc_info)
+        if self._links:
+            self._hub.run_callback(self._notify_links)
+
+    def _report_error(self, exc_info) -> None:
+        exc_type = exc_info[0]
+        if issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
+            hub = self._hub
+            hub.run_callback(hub._throw_to_main, exc_info[1])
+        else:
+            print_exception(self, *exc_info)
+
+    # -- links -----------------------------------------------------------------------
+    def rawlink(self, callback) -> None:
+        """Call ``callback(self)`` in the hub when the greenlet finishes."""
+        self._add_link(callback, True, None)
+
+    def link(self, callback) -> None:
+        """Call ``callback(self)`` in a new greenlet when this one finishes."""
+        self._add_link(callback, False, None)
+
+    def link_value(self, callback) -> None:
+        """Like ``link``, only if the greenlet finishes successfully."""
+        self._add_link(callback, False, True)
+
+    def link_exception(self, callback) -> None:
+        """Like ``link``, only if the greenlet fails with an exception."""
+        self._add_link(callback, False, False)
+
+    def _add_link(self, callback, raw: bool, when) -> None:
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        self._links.append((callback, raw, when))
+        if self._done and len(self._links) == 1:
+            self._hub.run_callback(self._notify_links)
+
+    def unlink(self, callback) -> None:
+        """Remove every link to ``callback``."""
+        self._links = [link for link in self._links if link[0] != callback]
+
+    def _notify_links(self) -> None:
+        ok = self.successful()
+        while self._links:
+            callback, raw, when = self._links.pop(0)
+            if when is not None and when != ok:
+                continue
+            if raw:
+                try:
+                    callback(self)
+                except BaseException:
+                    self._hub.handle_error(callback, *sys.exc_info())
+            else:
+                spawn(callback, self)
+
+    # -- waiting ---------------------------------------------------------------------
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the greenlet finishes, or ``timeout`` seconds pass."""
+        if self._done:
+            return
+        cur = getcurrent()
+        if cur is self._hub:
+            raise BlockingSwitchOutError("join() called in the hub greenlet (a callback); spawn a greenlet")
+        switch = cur.switch
+        self.rawlink(switch)
+        t = Timeout.start_new(timeout) if timeout is not None else None
+        try:
+            while not self._done:
+                self._hub.switch()
+        except Timeout as e:
+            if e is not t:
+                raise
+        finally:
+            if t is not None:
+                t.cancel()
+            self.unlink(switch)
+
+    def get(self, block: bool = True, timeout: float | None = None):
+        """The return value; re-raises the greenlet's exception; Timeout if not ready."""
+        if not self._done:
+            if not block:
+                raise Timeout()
+            t = Timeout.start_new(timeout) if timeout is not None else None
+            try:
+                self.join()
+            finally:
+                if t is not None:
+                    t.cancel()
+        if self._exc_info is not None:
+            raise self._exc_info[1].with_traceback(self._exc_info[2])
+        return self.value
+
+    def kill(self, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+        """Raise ``exception`` in the greenlet; with ``block``, wait for it to finish."""
+        if self._done:
+            return
+        if not bool(self):
+            # Never ran: it will not run now.
+            if self._start_handle is not None:
+                self._start_handle.cancel()
+                self._start_handle = None
+            exc = exception() if isinstance(exception, type) else exception
+            if isinstance(exc, GreenletExit):
+                self._finish(exc, None)
+            else:
+                self._finish(None, (type(exc), exc, None))
+            return
+        cur = getcurrent()
+        if cur is self:
+            raise exception
+        hub = self._hub
+        hub.run_callback(_throw_into, self, exception)
+        if block and cur is not hub:
+            self.join(timeout)
+
+    # -- constructors ----------------------------------------------------------------
+    @classmethod
+    def spawn(cls, run=None, *args, **kwargs) -> Greenlet:
+        g = cls(run, *args, **kwargs)
+        g.start()
+        return g
+
+    @classmethod
+    def spawn_later(cls, seconds: float, run=None, *args, **kwargs) -> Greenlet:
+        g = cls(run, *args, **kwargs)
+        g.start_later(seconds)
+        return g
+
+
+def _throw_into(g: Greenlet, exception) -> None:
+    if bool(g) and not g._done:
+        g.throw(exception)
+
+
+def spawn(fn, *args, **kwargs) -> Greenlet:
+    """Create a Greenlet running ``fn(*args, **kwargs)``; it starts when the caller yields."""
+    g = Greenlet(fn, *args, **kwargs)
+    g.start()
+    return g
+
+
+def spawn_later(seconds: float, fn, *args, **kwargs) -> Greenlet:
+    """Like ``spawn``, but start after ``seconds``."""
+    g = Greenlet(fn, *args, **kwargs)
+    g.start_later(seconds)
+    return g
+
+
+def wait(objects=None, timeout: float | None = None, count: int | None = None) -> list:
+    """Wait until ``count`` (default: all) of ``objects`` are ready; return the ready ones.
+
+    Objects are anything with ``rawlink``/``unlink`` and ``ready()`` (greenlets, events,
+    async results). With no objects, run the hub until it has nothing left to do.
+    """
+    if objects is None:
+        return get_hub().join(timeout)
+    objects = list(objects)
+    if count is None or count > len(objects):
+        count = len(objects)
+    done = [o for o in objects if o.ready()]
+    if len(done) >= count:
+        return done[:count]
+    hub = get_hub()
+    cur = getcurrent()
+    if cur is hub:
+        raise BlockingSwitchOutError("wait() called in the hub greenlet (a callback); spawn a greenlet")
+    pending = [o for o in objects if not o.ready()]
+
+    def collect(obj) -> None:
+        done.append(obj)
+        if len(done) == count:
+            cur.switch()
+
+    for o in pending:
+        o.rawlink(collect)
+    t = Timeout.start_new(timeout) if timeout is not None else None
+    try:
+        while len(done) < count:
+            hub.switch()
+    except Timeout as e:
+        if e is not t:
+            raise
+    finally:
+        if t is not None:
+            t.cancel()
+        for o in pending:
+            o.unlink(collect)
+    return done[:count]
+
+
+def joinall(greenlets, timeout: float | None = None, raise_error: bool = False) -> list:
+    """Wait for all ``greenlets``; return those that finished. ``raise_error`` re-raises the first failure."""
+    greenlets = list(greenlets)
+    if not raise_error:
+        return wait(greenlets, timeout)
+    done = []
+    t = Timeout.start_new(timeout) if timeout is not None else None
+    try:
+        for g in wait_iter(greenlets):
+            done.append(g)
+            if not g.successful():
+                raise g.exception
+    except Timeout as e:
+        if e is not t:
+            raise
+    finally:
+        if t is not None:
+            t.cancel()
+    return done
+
+
+def wait_iter(objects):
+    """Yield ``objects`` in the order they become ready."""
+    remaining = list(objects)
+    while remaining:
+        ready = wait(remaining, count=1)
+        for o in ready:
+            remaining.remove(o)
+            yield o
+
+
+def killall(greenlets, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+    """Kill every greenlet; with ``block``, wait (up to ``timeout``) for them to finish."""
+    greenlets = list(greenlets)
+    for g in greenlets:
+        g.kill(exception, block=False)
+    if block and getcurrent() is not get_hub():
+        wait(greenlets, timeout)

@@ -1,0 +1,213 @@
+"""``Group`` (a set of greenlets managed together) and ``Pool`` (a Group with a size limit)."""
+from __future__ import annotations
+
+from greenlet import GreenletExit, getcurrent
+
+from .greenlet import Greenlet, joinall, killall
+from .lock import Semaphore
+from .queue import Queue
+from .timeout import Timeout
+
+__all__ = ["Group", "Pool"]
+
+_DONE = object()
+
+
+class Group:
+    """Greenlets spawned or added here leave the group when they finish."""
+
+    greenlet_class = Greenlet
+
+    def __init__(self, *greenlets) -> None:
+        self.greenlets: set = set()
+        for g in greenlets:
+            self.add(g)
+
+    def __len__(self) -> int:
+        return len(self.greenlets)
+
+    def __contains__(self, g) -> bool:
+        return g in self.greenlets
+
+    def __iter__(self):
+        return iter(list(self.greenlets))
+
+    def add(self, g: Greenlet) -> None:
+        """Track ``g`` until it finishes."""
+        if not isinstance(g, Greenlet):
+            raise TypeError(f"a Group holds Greenlets, not {type(g).__name__}")
+        if g not in self.greenlets:
+            self.greenlets.add(g)
+            g.rawlink(self._discard_finished)
+
+    def _discard_finished(self, g: Greenlet) -> None:
+        self.greenlets.discard(g)
+
+    def discard(self, g: Greenlet) -> None:
+        """Stop tracking ``g``."""
+        self.greenlets.discard(g)
+        g.unlink(self._discard_finished)
+
+    def start(self, g: Greenlet) -> None:
+        self.add(g)
+        g.start()
+
+    def spawn(self, fn, *args, **kwargs) -> Greenlet:
+        """Spawn ``fn(*args, **kwargs)`` as a member of the group."""
+        g = self.greenlet_class(fn, *args, **kwargs)
+        self.start(g)
+        return g
+
+    def join(self, timeout: float | None = None, raise_error: bool = False) -> bool:
+        """Wait until the group is empty; True if it is."""
+        t = Timeout.start_new(timeout) if timeout is not None else None
+        try:
+            while self.greenlets:
+                for g in joinall(list(self.greenlets), raise_error=raise_error):
+                    self._discard_finished(g)  # now, not when the link callback runs
+        except Timeout as e:
+            if e is not t:
+                raise
+        finally:
+            if t is not None:
+                t.cancel()
+        return not self.greenlets
+
+    def kill(self, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+        """Kill every member; with ``block``, wait up to ``timeout`` for them to finish."""
+        killall(list(self.greenlets), exception, block=False)
+        if block:
+            self.join(timeout)
+
+    def killone(self, g: Greenlet, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+        if g in self.greenlets:
+            g.kill(exception, block, timeout)
+
+    def full(self) -> bool:
+        return False
+
+    def wait_available(self, timeout: float | None = None) -> int | None:
+        """A Group always has room."""
+        return None
+
+    # -- applying functions ------------------------------------------------------------
+    def apply(self, fn, args=(), kwds=None):
+        """Run ``fn(*args, **kwds)`` in the group and return its result."""
+        kwds = kwds or {}
+        if getcurrent() in self.greenlets:
+            return fn(*args, **kwds)  # already a member: running inline avoids self-deadlock
+        return self.spawn(fn, *args, **kwds).get()
+
+    def apply_async(self, fn, args=(), kwds=None, callback=None) -> Greenlet:
+        g = self.spawn(fn, *args, **(kwds or {}))
+        if callback is not None:
+            g.link_value(lambda g: callback(g.value))
+        return g
+
+    def map(self, fn, *iterables) -> list:
+        """``list(self.imap(fn, *iterables))``."""
+        return list(self.imap(fn, *iterables))
+
+    def imap(self, fn, *iterables):
+        """Results of ``fn`` over the iterables, in order, computed concurrently."""
+        return _IMap(self, fn, iterables, ordered=True)
+
+    def imap_unordered(self, fn, *iterables):
+        """Results of ``fn`` over the iterables, as they complete."""
+        return _IMap(self, fn, iterables, ordered=False)
+
+
+class Pool(Group):
+    """A Group of at most ``size`` greenlets; ``spawn`` waits while it is full."""
+
+    def __init__(self, size: int | None = None) -> None:
+        if size is not None and (not isinstance(size, int) or size < 1):
+            raise ValueError(f"size must be None or an int >= 1, not {size!r}")
+        Group.__init__(self)
+        self.size = size
+        self._slots = Semaphore(size) if size is not None else None
+
+    def full(self) -> bool:
+        return self.free_count() <= 0
+
+    def free_count(self) -> int:
+        """How many more greenlets can start without waiting."""
+        if self.size is None:
+            return 1
+        return max(0, self.size - len(self.greenlets))
+
+    def wait_available(self, timeout: float | None = None) -> int:
+        """Wait until a slot is free; return the free count."""
+        if self._slots is not None:
+            self._slots.wait(timeout)
+        return self.free_count()
+
+    def add(self, g: Greenlet) -> None:
+        if self._slots is not None and g not in self.greenlets:
+            self._slots.acquire()
+        try:
+            Group.add(self, g)
+        except BaseException:
+            if self._slots is not None:
+                self._slots.release()
+            raise
+
+    def _discard_finished(self, g: Greenlet) -> None:
+        if g in self.greenlets:
+            Group._discard_finished(self, g)
+            if self._slots is not None:
+                self._slots.release()
+
+    def discard(self, g: Greenlet) -> None:
+        if g in self.greenlets:
+            Group.discard(self, g)
+            if self._slots is not None:
+                self._slots.release()
+
+
+class _IMap:
+    """Iterator over results; a feeder greenlet spawns work through the group."""
+
+    def __init__(self, group: Group, fn, iterables, ordered: bool) -> None:
+        if not callable(fn):
+            raise TypeError(f"fn must be callable, not {type(fn).__name__}")
+        self._results: Queue = Queue()
+        self._ordered = ordered
+        self._next_index = 0
+        self._buffer: dict = {}
+        self._total = None
+        self._feeder = Greenlet.spawn(self._feed, group, fn, iterables)
+
+    def _feed(self, group: Group, fn, iterables) -> None:
+        n = 0
+        for args in zip(*iterables, strict=False):
+            g = group.spawn(fn, *args)
+            g.rawlink(self._collector(n))
+            n += 1
+        self._results.put((_DONE, n))
+
+    def _collector(self, index: int):
+        return lambda g: self._results.put((index, g))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            if self._ordered and self._next_index in self._buffer:
+                return self._deliver(self._buffer.pop(self._next_index))
+            if self._total is not None and self._next_index >= self._total and not self._buffer:
+                raise StopIteration
+            index, g = self._results.get()
+            if index is _DONE:
+                self._total = g
+                continue
+            if not self._ordered:
+                return self._deliver(g)
+            self._buffer[index] = g
+
+    def _deliver(self, g: Greenlet):
+        self._next_index += 1
+        if not g.successful():
+            raise g.exception
+        return g.value

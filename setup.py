@@ -1,0 +1,22 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="greensock",
+    version="0.1.0",
+    description="Concurrent network programs in plain synchronous style, on greenlets",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["greensock", "greensock.*"]),
+    python_requires=">=3.10",
+    install_requires=["greenlet>=3.0"],
+    extras_require={
+        "test": ["pytest>=7", "pytest-xdist>=3", "pytest-timeout>=2"],
+        "docs": ["sphinx>=7"],
+        "lint": ["ruff>=0.4"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Operating System :: POSIX",
+        "Topic :: System :: Networking",
+    ],
+)

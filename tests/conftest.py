@@ -1,0 +1,21 @@
+"""Every test runs on a fresh hub; ``poller`` tests run once per poller backend."""
+import pytest
+
+import greensock
+from greensock.poller import available
+
+
+@pytest.fixture(autouse=True)
+def fresh_hub():
+    """Give each test its own hub and destroy it afterwards."""
+    yield
+    hub = greensock.hub._tls.__dict__.get("hub")
+    if hub is not None:
+        hub.destroy()
+
+
+@pytest.fixture(params=available())
+def poller(request):
+    """Install a hub using each available poller backend in turn."""
+    greensock.set_hub(greensock.Hub(poller=request.param))
+    return request.param
