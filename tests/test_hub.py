@@ -10,8 +10,8 @@ import time
 import pytest
 
 import greensock
-from greensock.event import AsyncResult
 from greensock import BlockingSwitchOutError, ConcurrentObjectUseError, get_hub, sleep, spawn
+from greensock.event import AsyncResult
 from greensock.poller import available, make_poller
 from greensock.waiting import wait_read, wait_write
 
