@@ -175,6 +175,59 @@ class Hub(greenlet):
             if not self._et:
                 self._update_interest(w)
 
+    def fd_watch(self, fd: int) -> Watch:
+        """The registered watch for ``fd``, or a new temporary one (see ``release_watch``)."""
+        w = self._watches.get(fd)
+        if w is None:
+            w = Watch(fd, temporary=True)
+            w.readable = w.writable = False
+        return w
+
+    def release_watch(self, w: Watch) -> None:
+        """Unregister a temporary watch once nobody waits on it."""
+        if w.temporary and w.reader is None and w.writer is None:
+            self.close_watch(w)
+
+    def wait_any(self, entries: list, timeout: float | None = None) -> None:
+        """Park until one of ``(watch, read)`` entries reports readiness, or ``timeout``.
+
+        Returns without saying which: the caller checks (used by select and selectors).
+        """
+        cur = getcurrent()
+        if cur is self:
+            raise BlockingSwitchOutError("cannot wait for fds in the hub greenlet (a callback); spawn a greenlet")
+        for w, read in entries:
+            if (w.reader if read else w.writer) is not None:
+                raise ConcurrentObjectUseError(f"fd {w.fd} already has a greenlet waiting on it")
+        attached = []
+        timer = None
+        try:
+            for w, read in entries:
+                if not w.registered:
+                    self._register(w)
+                if read:
+                    w.reader = cur
+                else:
+                    w.writer = cur
+                attached.append((w, read))
+                self._waiting += 1
+                if not self._et:
+                    self._update_interest(w)
+            if timeout is not None:
+                timer = self._timers.add(timeout, cur.switch, ())
+            self.switch()
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for w, read in attached:
+                if read:
+                    w.reader = None
+                else:
+                    w.writer = None
+                self._waiting -= 1
+                if not self._et:
+                    self._update_interest(w)
+
     @staticmethod
     def _time_out(g: greenlet, exc) -> None:
         if g:

@@ -7,7 +7,6 @@ from greenlet import getcurrent
 
 from .exceptions import BlockingSwitchOutError
 from .hub import get_hub
-from .watch import Watch
 
 __all__ = ["sleep", "wait_read", "wait_write"]
 
@@ -53,15 +52,12 @@ def _ready_now(fd: int, read: bool) -> bool:
 def _wait_fd(fd, timeout: float | None, read: bool, timeout_exc) -> None:
     fd = _fd_of(fd)
     hub = get_hub()
-    w = hub._watches.get(fd)
-    temporary = w is None
-    if temporary:
-        w = Watch(fd, temporary=True)
+    w = hub.fd_watch(fd)
     if read:
         w.readable = False
     else:
         w.writable = False
-    if hub._et and not temporary and _ready_now(fd, read):
+    if hub._et and w.registered and _ready_now(fd, read):
         return  # an edge-triggered watch may have reported this readiness already
     try:
         if read:
@@ -69,8 +65,7 @@ def _wait_fd(fd, timeout: float | None, read: bool, timeout_exc) -> None:
         else:
             hub.wait_writable(w, timeout, timeout_exc)
     finally:
-        if w.temporary and w.reader is None and w.writer is None:
-            hub.close_watch(w)
+        hub.release_watch(w)
 
 
 def wait_read(fd, timeout: float | None = None, timeout_exc=None) -> None:
