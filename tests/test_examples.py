@@ -1,0 +1,56 @@
+"""Every runnable example runs and says what it should."""
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run(*args, timeout=60):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=EXAMPLES.parent)
+
+
+def test_greenlet_demo():
+    r = run(str(EXAMPLES / "greenlet_demo.py"))
+    assert r.returncode == 0, r.stderr
+    assert "9 steps in" in r.stdout and r.stdout.count("step") >= 9
+
+
+def test_echo_server_demo():
+    r = run(str(EXAMPLES / "echo_server.py"), "--demo")
+    assert r.returncode == 0, r.stderr
+    assert "100 clients echoed 10000 messages" in r.stdout
+
+
+def test_echo_server_serves_plain_clients_until_ctrl_c():
+    import socket
+    p = subprocess.Popen([sys.executable, str(EXAMPLES / "echo_server.py")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        port = int(line.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            c.sendall(b"ping\n")
+            assert c.recv(100) == b"ping\n"
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=10)
+        assert "bye" in out
+    finally:
+        if p.poll() is None:
+            p.kill()
+
+
+def test_fetch_many():
+    start = time.monotonic()
+    r = run(str(EXAMPLES / "fetch_many.py"), "100")
+    assert r.returncode == 0, r.stderr
+    assert "fetched 100 URLs" in r.stdout
+    assert time.monotonic() - start < 30
+
+
+def test_examples_directory_has_no_untested_script():
+    tested = {"greenlet_demo.py", "echo_server.py", "fetch_many.py"}
+    assert {p.name for p in EXAMPLES.glob("*.py")} <= tested
