@@ -360,9 +360,7 @@ class Hub(greenlet):
             if os.path.dirname(path) == _PACKAGE_DIR:
                 inner = frame
             elif inner is not None:
-                code = inner.f_code
-                name = getattr(code, "co_qualname", code.co_name)
-                where = f"{name}() called at {frame.f_code.co_filename}:{frame.f_lineno}"
+                where = f"{_qualname(inner)}() called at {frame.f_code.co_filename}:{frame.f_lineno}"
                 break
             frame = frame.f_back
         else:
@@ -430,6 +428,15 @@ class Hub(greenlet):
     def __repr__(self) -> str:
         return (f"<Hub poller={self._poller_name} fds={len(self._watches)} "
                 f"callbacks={len(self._callbacks)} timers={len(self._timers)}>")
+
+
+def _qualname(frame) -> str:
+    code = frame.f_code
+    name = getattr(code, "co_qualname", None)  # Python 3.11+
+    if name is None:
+        owner = frame.f_locals.get("self")
+        name = f"{type(owner).__name__}.{code.co_name}" if owner is not None else code.co_name
+    return name
 
 
 def print_exception(context, exc_type, exc, tb) -> None:
