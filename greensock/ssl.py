@@ -87,6 +87,18 @@ class SSLSocket(_std.SSLSocket, _gsocket.socket):
         _gsocket.socket._real_close(self)
 
 
+def wrap(context: _std.SSLContext, sock, server_side: bool = False, do_handshake_on_connect: bool = True,
+         suppress_ragged_eofs: bool = True, server_hostname=None, session=None) -> SSLSocket:
+    """Wrap ``sock`` with any ``ssl.SSLContext`` (standard or greensock) into a cooperative SSLSocket."""
+    if not isinstance(context, _std.SSLContext):
+        raise TypeError(f"context must be an ssl.SSLContext, not {type(context).__name__}")
+    if not isinstance(sock, _gsocket.socket):
+        sock = _gsocket._adopt(sock)
+    return SSLSocket._create(sock=sock, server_side=server_side, do_handshake_on_connect=do_handshake_on_connect,
+                             suppress_ragged_eofs=suppress_ragged_eofs, server_hostname=server_hostname,
+                             context=context, session=session)
+
+
 class SSLContext(_std.SSLContext):
     """An ``ssl.SSLContext`` whose ``wrap_socket`` returns cooperative sockets."""
 
@@ -94,11 +106,7 @@ class SSLContext(_std.SSLContext):
 
     def wrap_socket(self, sock, server_side: bool = False, do_handshake_on_connect: bool = True,
                     suppress_ragged_eofs: bool = True, server_hostname=None, session=None) -> SSLSocket:
-        if not isinstance(sock, _gsocket.socket):
-            sock = _gsocket._adopt(sock)
-        return super().wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake_on_connect,
-                                   suppress_ragged_eofs=suppress_ragged_eofs, server_hostname=server_hostname,
-                                   session=session)
+        return wrap(self, sock, server_side, do_handshake_on_connect, suppress_ragged_eofs, server_hostname, session)
 
 
 def create_default_context(purpose=_std.Purpose.SERVER_AUTH, *, cafile=None, capath=None, cadata=None) -> SSLContext:

@@ -1,0 +1,172 @@
+"""Serving on every core: fork worker processes that share one listening socket.
+
+    python -m greensock.serve module:handler --bind HOST:PORT --processes N
+
+The parent binds the socket, forks N workers that each run the server, restarts a worker
+that dies, and on SIGTERM or SIGINT asks every worker to stop gracefully (SIGTERM), then
+waits for them (killing stragglers after a grace period).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sys
+import time
+
+from .hub import get_hub
+from .waiting import sleep
+
+__all__ = ["serve_processes", "main"]
+
+GRACE = 5.0  # seconds a worker gets to finish after SIGTERM before SIGKILL
+RESTART_DELAY = 0.1  # between a worker's death and its replacement, so a crash loop cannot spin
+
+
+def _run_worker(server, reuse_port_address) -> None:
+    """In a forked child: serve until SIGTERM, then stop gracefully and exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into SIGTERM
+    hub = get_hub()
+
+    def on_term(signum, frame):
+        # A signal handler may run inside the hub's poll: hand the stop to a greenlet,
+        # through the wake-up fd so the poll returns at once.
+        from .greenlet import spawn
+        hub.run_callback_threadsafe(spawn, server.stop)
+
+    signal.signal(signal.SIGTERM, on_term)
+    if reuse_port_address is not None:
+        from . import socket as gsocket
+        server.socket.close()
+        server.socket = gsocket.create_server(reuse_port_address, reuse_port=True,
+                                              backlog=getattr(server, "backlog", None) or 128)
+    status = 0
+    try:
+        server.serve_forever()
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        status = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def serve_processes(server, processes: int, reuse_port: bool = False) -> None:
+    """Run ``server`` in ``processes`` forked workers until SIGTERM/SIGINT; supervise them.
+
+    The workers share the parent's listening socket; with ``reuse_port=True`` each binds its
+    own socket to the same address with SO_REUSEPORT, so the kernel spreads connections.
+    """
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+        raise ValueError(f"processes must be an int >= 1, not {processes!r}")
+    server.init_socket()
+    address = server.socket.getsockname() if reuse_port else None
+    stopping = []
+    workers: dict[int, float] = {}
+
+    def request_stop(signum, frame):
+        stopping.append(signum)
+        get_hub().run_callback_threadsafe(lambda: None)  # wake the poll so the loop sees it
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def fork_worker() -> None:
+        pid = os.fork()
+        if pid == 0:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            _run_worker(server, address)
+        workers[pid] = time.monotonic()
+
+    try:
+        for _ in range(processes):
+            fork_worker()
+        while not stopping:
+            _reap(workers, on_death=lambda pid, status: None)
+            if len(workers) < processes and not stopping:
+                sleep(RESTART_DELAY)
+                if not stopping:
+                    fork_worker()
+                continue
+            sleep(0.05)
+    finally:
+        for pid in list(workers):
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE
+        while workers and time.monotonic() < deadline:
+            _reap(workers, on_death=lambda pid, status: None)
+            if workers:
+                time.sleep(0.02)
+        for pid in list(workers):
+            _signal(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.close()
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _reap(workers: dict, on_death) -> None:
+    """Collect every worker that has exited, without blocking."""
+    while workers:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            workers.clear()
+            return
+        if pid == 0:
+            return
+        if workers.pop(pid, None) is not None:
+            on_death(pid, status)
+
+
+def _load_handler(spec: str):
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"handler must look like 'module:function', not {spec!r}")
+    sys.path.insert(0, os.getcwd())
+    module = importlib.import_module(module_name)
+    handler = module
+    for part in attr.split("."):
+        handler = getattr(handler, part)
+    if not callable(handler):
+        raise TypeError(f"{spec} is not callable")
+    return handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: serve ``module:handler(sock, address)`` on every core."""
+    parser = argparse.ArgumentParser(prog="python -m greensock.serve", description=main.__doc__)
+    parser.add_argument("handler", help="module:function called as handler(sock, address)")
+    parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT to listen on (default %(default)s)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: one per core)")
+    parser.add_argument("--spawn", type=int, default=None, help="at most this many connections per worker")
+    parser.add_argument("--backlog", type=int, default=None, help="listen backlog")
+    parser.add_argument("--reuse-port", action="store_true", help="one SO_REUSEPORT socket per worker")
+    args = parser.parse_args(argv)
+    from .server import StreamServer
+    try:
+        handler = _load_handler(args.handler)
+    except (ValueError, TypeError, ImportError, AttributeError) as e:
+        parser.error(str(e))
+    server = StreamServer(args.bind, handler, backlog=args.backlog,
+                          spawn="default" if args.spawn is None else args.spawn)
+    server.init_socket()
+    host, port = server.address[:2]
+    print(f"greensock.serve: {args.handler} on {host}:{port} with {args.processes} processes (pid {os.getpid()})",
+          flush=True)
+    serve_processes(server, args.processes, reuse_port=args.reuse_port)
+
+
+if __name__ == "__main__":
+    main()
