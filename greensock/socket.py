@@ -134,30 +134,24 @@ class socket(_std.socket):
     # -- slow paths ----------------------------------------------------------------------------
     def _read_slow(self, op, *args):
         """Wait until readable, then retry ``op`` (the caller has just seen EAGAIN)."""
-        w = self._watch
-        timeout = self._timeout
-        if timeout == 0.0:
-            raise _would_block(op.__name__)
-        deadline = None if timeout is None else monotonic() + timeout
-        while True:
-            self._hub.wait_readable(w, None if deadline is None else max(0.0, deadline - monotonic()))
-            try:
-                return op(self, *args)
-            except BlockingIOError:
-                w.readable = False  # a stale edge: wait again
+        return self._wait_and_retry(self._hub.wait_readable, "readable", op, args)
 
     def _write_slow(self, op, *args):
-        w = self._watch
+        """Wait until writable, then retry ``op``."""
+        return self._wait_and_retry(self._hub.wait_writable, "writable", op, args)
+
+    def _wait_and_retry(self, wait, flag: str, op, args):
         timeout = self._timeout
         if timeout == 0.0:
             raise _would_block(op.__name__)
+        w = self._watch
         deadline = None if timeout is None else monotonic() + timeout
         while True:
-            self._hub.wait_writable(w, None if deadline is None else max(0.0, deadline - monotonic()))
+            wait(w, None if deadline is None else max(0.0, deadline - monotonic()))
             try:
                 return op(self, *args)
             except BlockingIOError:
-                w.writable = False
+                setattr(w, flag, False)  # a stale edge: wait again
 
     def _sendall_slow(self, data, flags: int, sent: int) -> None:
         timeout = self._timeout

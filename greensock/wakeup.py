@@ -21,8 +21,8 @@ class Wakeup:
     def wake(self) -> None:
         try:
             os.write(self._wfd, self._token)
-        except (BlockingIOError, OSError):
-            pass  # already pending (pipe full / counter saturated) or closed at exit
+        except OSError:
+            return  # already pending (pipe full / counter saturated) or closed at exit
 
     def drain(self) -> None:
         try:
