@@ -67,6 +67,7 @@ class Hub(greenlet):
         self._timers = TimerHeap()
         self._waiting = 0  # fd waits, watchers and thread jobs that can wake the loop
         self._threadsafe: deque = deque()
+        self._turn_end: list = []  # one-shot hooks run when the current turn ends
         self._threadpool = None
         self._resolver = None
         self._closed = False
@@ -84,6 +85,10 @@ class Hub(greenlet):
         if seconds < 0:
             seconds = 0.0
         return self._timers.add(seconds, fn, args)
+
+    def at_turn_end(self, fn, *args) -> None:
+        """Run ``fn(*args)`` in the hub once, when the current loop turn ends."""
+        self._turn_end.append((fn, args))
 
     def run_callback_threadsafe(self, fn, *args) -> None:
         """From any thread: run ``fn(*args)`` in this hub soon."""
@@ -279,7 +284,7 @@ class Hub(greenlet):
                 self._run_callbacks()
             if self._closed:
                 return
-            if callbacks:
+            if callbacks or self._turn_end:
                 timeout = 0.0
             else:
                 deadline = timers.next_deadline() if heap else None
@@ -319,6 +324,16 @@ class Hub(greenlet):
                         fn(*args)
                     except BaseException:
                         self.handle_error(fn, *sys.exc_info())
+            if self._turn_end:
+                self._run_turn_end()
+
+    def _run_turn_end(self) -> None:
+        hooks, self._turn_end = self._turn_end, []
+        for fn, args in hooks:
+            try:
+                fn(*args)
+            except BaseException:
+                self.handle_error(fn, *sys.exc_info())
 
     def _run_callbacks(self) -> None:
         callbacks = self._callbacks

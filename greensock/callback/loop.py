@@ -1,0 +1,174 @@
+"""``Loop``: the IO::Async-style façade over the current thread's hub."""
+from __future__ import annotations
+
+import socket as _std
+
+from greenlet import getcurrent
+
+from ..exceptions import BlockingSwitchOutError
+from ..hub import get_hub
+from ..resolver import is_numeric_host
+from ..waitlist import WaitList
+from .addresses import address_arg, family_arg, socktype_arg
+from .connector import ConnectHandle, resolver_for
+from .listener import Listener
+
+
+def _optional_callable(kwargs: dict, *names: str) -> None:
+    for name in names:
+        value = kwargs.get(name)
+        if value is not None and not callable(value):
+            raise TypeError(f"{name} must be callable, not {type(value).__name__}")
+
+
+def _addresses(addrs, addr) -> list | None:
+    if addrs is not None and addr is not None:
+        raise TypeError("give either addrs or addr, not both")
+    if addr is not None:
+        return [address_arg(addr, "addr")]
+    if addrs is not None:
+        if isinstance(addrs, (str, bytes)) or not hasattr(addrs, "__iter__"):
+            raise TypeError(f"addrs must be a list of address tuples, not {type(addrs).__name__}")
+        return [address_arg(a, "addrs") for a in addrs]
+    return None
+
+
+class Loop:
+    """Connect, listen, timers and notifiers on the current thread's hub.
+
+    Any number of ``Loop`` objects share one hub, so callback-style and green code run
+    side by side.
+    """
+
+    def __init__(self) -> None:
+        self._hub = get_hub()
+        self._notifiers: set = set()
+        self._stop_requested = False
+        self._stopped = WaitList(self, lambda: self._stop_requested)
+
+    # -- connections ---------------------------------------------------------------------
+    def connect(self, *, host=None, service=None, addrs=None, addr=None, family=0, socktype=0, protocol=0,
+                flags=0, local_host=None, local_service=None, timeout=None, on_connected=None,
+                on_connect_error=None, on_resolve_error=None, on_fail=None) -> ConnectHandle:
+        """Connect to the first address that works; see the IO::Async::Connector document."""
+        _optional_callable(locals(), "on_connected", "on_connect_error", "on_resolve_error", "on_fail")
+        family = family_arg(family)
+        socktype = socktype_arg(socktype)
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
+            raise ValueError(f"timeout must be None or a number >= 0, not {timeout!r}")
+        peers = _addresses(addrs, addr)
+        resolve = None
+        local: list = []
+        if peers is None:
+            if host is None or service is None:
+                raise TypeError("connect needs host and service, or addrs, or addr")
+            if not socktype and not protocol:
+                socktype = _std.SOCK_STREAM  # without a hint, connect streams
+            resolve = resolver_for(host, service, local_host, local_service, family, socktype, protocol, flags)
+        elif local_host is not None or local_service is not None:
+            local = [address_arg(ai, "local address") for ai in
+                     _std.getaddrinfo(local_host, local_service or 0, family, socktype, protocol,
+                                      flags | _std.AI_PASSIVE | _std.AI_NUMERICHOST)]
+        return ConnectHandle(peers=peers, local=local, resolve=resolve, timeout=timeout,
+                             on_connected=on_connected, on_connect_error=on_connect_error,
+                             on_resolve_error=on_resolve_error, on_fail=on_fail)
+
+    def listen(self, *, host=None, service=None, addrs=None, addr=None, handle=None, family=0,
+               socktype=_std.SOCK_STREAM, protocol=0, flags=0, queuesize=3, reuseaddr=True,
+               on_accept=None, on_listen=None, on_listen_error=None, on_resolve_error=None,
+               on_fail=None) -> Listener:
+        """Listen on every address given or resolved; ``on_accept(client)`` per connection."""
+        if not callable(on_accept):
+            raise TypeError(f"on_accept must be callable, not {type(on_accept).__name__}")
+        _optional_callable(locals(), "on_listen", "on_listen_error", "on_resolve_error", "on_fail")
+        family = family_arg(family)
+        socktype = socktype_arg(socktype)
+        if not isinstance(queuesize, int) or isinstance(queuesize, bool) or queuesize < 0:
+            raise ValueError(f"queuesize must be an int >= 0, not {queuesize!r}")
+        listener = Listener(on_accept=on_accept, on_listen=on_listen, on_listen_error=on_listen_error,
+                            on_resolve_error=on_resolve_error, on_fail=on_fail, queuesize=queuesize or 3,
+                            reuseaddr=bool(reuseaddr))
+        if handle is not None:
+            if not isinstance(handle, _std.socket):
+                raise TypeError(f"handle must be a listening socket, not {type(handle).__name__}")
+            listener._adopt(handle)
+            return listener
+        given = _addresses(addrs, addr)
+        if given is not None:
+            listener._listen_all(given)
+            return listener
+        if service is None:
+            raise TypeError("listen needs service, or addrs, or addr, or handle")
+        if service == "":
+            service = 0
+        if host is not None and not is_numeric_host(host) and not isinstance(host, str):
+            raise TypeError(f"host must be a str, not {type(host).__name__}")
+        listener._resolve_then_listen(host, service, family, socktype, protocol, flags)
+        return listener
+
+    # -- notifiers ---------------------------------------------------------------------------
+    def add(self, notifier) -> None:
+        """Start a notifier (a Stream): it reads and writes from now on."""
+        if not hasattr(notifier, "_attach"):
+            raise TypeError(f"cannot add {type(notifier).__name__} to a Loop")
+        if notifier in self._notifiers:
+            raise ValueError(f"{notifier!r} is already in this loop")
+        notifier._attach(self)
+        self._notifiers.add(notifier)
+
+    def remove(self, notifier) -> None:
+        """Stop a notifier without closing it."""
+        if notifier not in self._notifiers:
+            raise ValueError(f"{notifier!r} is not in this loop")
+        self._notifiers.discard(notifier)
+        notifier._detach()
+
+    @property
+    def notifiers(self) -> list:
+        return list(self._notifiers)
+
+    # -- running -----------------------------------------------------------------------------
+    def run_forever(self) -> None:
+        """Run the hub until ``stop()`` is called (LoopExit if nothing can ever happen)."""
+        try:
+            self._stopped.wait_until(lambda: self._stop_requested)
+        finally:
+            self._stop_requested = False
+
+    def stop(self) -> None:
+        """Make the current (or next) ``run_forever()`` return."""
+        self._stop_requested = True
+        self._stopped.notify()
+
+    def run_once(self, timeout: float | None = None) -> None:
+        """Run one turn of the hub, waiting up to ``timeout`` seconds for an event."""
+        hub = self._hub
+        cur = getcurrent()
+        if cur is hub:
+            raise BlockingSwitchOutError("run_once() called in the hub greenlet (a callback)")
+        switch = cur.switch
+        hub.at_turn_end(switch)
+        timer = None if timeout is None else hub.call_later(timeout, switch)
+        try:
+            hub.switch()
+        finally:
+            if timer is not None:
+                timer.cancel()
+            try:
+                hub._turn_end.remove((switch, ()))
+            except ValueError:
+                pass
+
+    def call_soon(self, callback, *args):
+        """Run ``callback(*args)`` in the hub soon; returns a handle with ``cancel()``."""
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        return self._hub.run_callback(callback, *args)
+
+    def call_later(self, seconds: float, callback, *args):
+        """Run ``callback(*args)`` in the hub after ``seconds``; returns a handle with ``cancel()``."""
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError(f"seconds must be a number >= 0, not {seconds!r}")
+        return self._hub.call_later(seconds, callback, *args)
