@@ -4,8 +4,13 @@
         EventSocket, LineFilter, StreamFilter
 """
 from .connector import ConnectHandle
+from .filters import LineFilter, StreamFilter
 from .listener import Listener
 from .loop import Loop
+from .socketfactory import SocketFactory
 from .stream import Stream
+from .tcpclient import TCPClient
+from .tcpserver import Session, TCPServer
 
-__all__ = ["Loop", "Stream", "Listener", "ConnectHandle"]
+__all__ = ["Loop", "Stream", "Listener", "ConnectHandle", "SocketFactory", "LineFilter", "StreamFilter",
+           "TCPClient", "TCPServer", "Session"]
