@@ -4,6 +4,7 @@
         EventSocket, LineFilter, StreamFilter
 """
 from .connector import ConnectHandle
+from .eventsocket import EventSocket
 from .filters import LineFilter, StreamFilter
 from .listener import Listener
 from .loop import Loop
@@ -13,4 +14,4 @@ from .tcpclient import TCPClient
 from .tcpserver import Session, TCPServer
 
 __all__ = ["Loop", "Stream", "Listener", "ConnectHandle", "SocketFactory", "LineFilter", "StreamFilter",
-           "TCPClient", "TCPServer", "Session"]
+           "TCPClient", "TCPServer", "Session", "EventSocket"]
