@@ -96,11 +96,11 @@ class Listener:
         if not isinstance(sock, gsocket.socket):
             sock = gsocket._adopt(sock)
         self.sockets.append(sock)
+        self._emit(self._on_listen, sock)  # queued before any on_accept can be
         w = FdWatcher(sock, on_readable=lambda: self._accept_ready(sock, w))
         self._watchers.append(w)
         if not self._paused:
             w.want_read(True)
-        self._emit(self._on_listen, sock)
 
     def _listen_all(self, addrs: list) -> None:
         """Create, bind and listen on every address; report failures through the callbacks."""
