@@ -71,11 +71,12 @@ class ReadWrite:
     def put(self, record) -> bool:
         """Queue one record; True while the queued output is at or above the high mark."""
         data = self.filter.put([record])
+        if self._high_mark is not None and not self._high and \
+                self.stream.write_pending + len(data) >= self._high_mark:
+            self._high = True
+            self._loop.call_soon(self._on_high)  # queued before the flush that may bring "low"
         self.stream.write(data, on_write=self._wrote if self._low_mark is not None else None,
                           on_flush=self._flushed)
-        if self._high_mark is not None and not self._high and self.stream.write_pending >= self._high_mark:
-            self._high = True
-            self._loop.call_soon(self._on_high)
         return self._high
 
     def _wrote(self, stream, n: int) -> None:

@@ -169,13 +169,14 @@ class Stream:
             except OSError as e:
                 self._write_failed(e, defer_callbacks)
                 return
+            done = n == len(view)
+            if done:
+                queue.popleft()
+            else:
+                entry[0] = view[n:]
             if entry[1] is not None:
                 self._call(defer_callbacks, entry[1], self, n)
-            if n < len(view):
-                entry[0] = view[n:]
-                continue
-            queue.popleft()
-            if entry[2] is not None:
+            if done and entry[2] is not None:
                 self._call(defer_callbacks, entry[2], self)
         self._watcher.want_write(False)
         if self._closing:
