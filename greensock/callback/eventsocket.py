@@ -16,8 +16,9 @@ from collections import deque
 from types import SimpleNamespace
 
 from ..hub import get_hub
+from ..waiting import sleep
+from ..waitlist import WaitList
 from ..watch import Watch
-from .loop import Loop
 
 _EPOLL = getattr(select, "epoll", None)
 _IN = getattr(select, "EPOLLIN", 1)
@@ -49,6 +50,8 @@ class _Registry:
         self.profile: dict[str, list] = {}
         self._pass_scheduled = False
         self._post_scheduled = False
+        self.activity = False  # an event or timer ran since the event loop last looked
+        self._activity_waiters = WaitList(self, lambda: self.activity)
         self._watch = Watch(self.poller.fileno())
         self._watch.reader = SimpleNamespace(switch=self.run_pass)
         self._keeping_hub = False
@@ -105,7 +108,7 @@ class _Registry:
             if obj is None:
                 callback = self.other_fds.get(fd)
                 if callback is not None:
-                    callback(fd)
+                    callback(fd)  # the pass notes activity for it below
                 else:
                     self.unregister_fd(fd)
                 continue
@@ -119,7 +122,20 @@ class _Registry:
                 self.call_event(obj, "hup")
         self.post_event_loop()
         if events:
+            self.note_activity()
             self.schedule_pass()  # still-ready sockets are served again next turn
+
+    def note_activity(self) -> None:
+        self.activity = True
+        self._activity_waiters.notify()
+
+    def wait_for_activity(self, timeout: float | None) -> None:
+        """One Danga iteration's wait: until an event or timer, or ``timeout`` seconds."""
+        self.activity = False
+        if timeout == 0:
+            sleep(0)
+        else:
+            self._activity_waiters.wait_until(lambda: self.activity, timeout)
 
     def call_event(self, obj: EventSocket, kind: str) -> None:
         method = getattr(obj, "event_" + kind)
@@ -484,15 +500,9 @@ class EventSocket:
     def event_loop(cls) -> None:
         """Run the hub from this greenlet until a post-loop callback returns false."""
         reg = _registry()
-        loop = Loop()
         while True:
             timeout = reg.loop_timeout
-            if timeout == -1:
-                loop.run_once(0)
-            elif timeout == 0:
-                loop.run_once(None)
-            else:
-                loop.run_once(timeout / 1000.0)
+            reg.wait_for_activity(0 if timeout == -1 else None if timeout == 0 else timeout / 1000.0)
             reg.run_pass()
             if not reg.run_post_loop_callbacks():
                 return
@@ -509,6 +519,7 @@ class EventSocket:
         def fire():
             reg.timers.discard(timer)
             callback()
+            reg.note_activity()
 
         timer = reg.hub.call_later(seconds, fire)
         reg.timers.add(timer)
