@@ -15,7 +15,7 @@ from .exceptions import BlockingSwitchOutError, ConcurrentObjectUseError, LoopEx
 from .poller import make_poller
 from .timers import Handle, TimerHeap
 from .wakeup import Wakeup
-from .watch import Watch
+from .watch import HANGUP, Watch
 
 __all__ = ["Hub", "get_hub", "set_hub"]
 
@@ -279,6 +279,7 @@ class Hub(greenlet):
         watches = self._watches
         READ = self.poller.READ
         WRITE = self.poller.WRITE
+        HANGUP_BITS = self.poller.HANGUP
         while True:
             if callbacks:
                 self._run_callbacks()
@@ -302,7 +303,7 @@ class Hub(greenlet):
                     continue
                 try:
                     if mask & READ:
-                        w.readable = True
+                        w.readable = HANGUP if mask & HANGUP_BITS else True
                         g = w.reader
                         if g is not None:
                             g.switch()

@@ -1,5 +1,8 @@
 """Poller backends: epoll (edge-triggered), poll and select behind one small interface.
 
+Each backend also names its ``HANGUP`` bits (peer closed or error): after those, a socket
+stays readable for good, so the hub marks it so a short read cannot clear the flag.
+
 The hub asks a poller for three things: ``register(fd)`` once for the fd's life,
 ``interest(fd, read, write)`` whenever the set of waiting directions changes, and
 ``poll(timeout)`` returning ``(fd, mask)`` pairs. Each backend exposes ``READ`` and
@@ -31,6 +34,7 @@ class EpollPoller:
         self._ep = _epoll()
         self.READ = _select.EPOLLIN | _select.EPOLLRDHUP | _select.EPOLLHUP | _select.EPOLLERR
         self.WRITE = _select.EPOLLOUT | _select.EPOLLHUP | _select.EPOLLERR
+        self.HANGUP = _select.EPOLLRDHUP | _select.EPOLLHUP | _select.EPOLLERR
         self._mask = _select.EPOLLIN | _select.EPOLLOUT | _select.EPOLLRDHUP | _select.EPOLLET
         self.poll = self._ep.poll
 
@@ -66,6 +70,7 @@ class PollPoller:
         self._p = _poll()
         self.READ = _select.POLLIN | _select.POLLPRI | _select.POLLHUP | _select.POLLERR | _select.POLLNVAL
         self.WRITE = _select.POLLOUT | _select.POLLHUP | _select.POLLERR | _select.POLLNVAL
+        self.HANGUP = _select.POLLHUP | _select.POLLERR | getattr(_select, "POLLRDHUP", 0)
         self._in = _select.POLLIN | _select.POLLPRI
         self._out = _select.POLLOUT
 
@@ -99,6 +104,7 @@ class SelectPoller:
     edge_triggered = False
     READ = 1
     WRITE = 2
+    HANGUP = 0  # select cannot tell; it is level-triggered, so nothing is lost
 
     def __init__(self) -> None:
         self._r: set[int] = set()

@@ -91,7 +91,7 @@ class socket(_std.socket):
             except BlockingIOError:
                 w.readable = False
             else:
-                if 0 < len(data) < bufsize and self._stream and not flags:
+                if 0 < len(data) < bufsize and self._stream and not flags and w.readable is True:
                     w.readable = False  # drained: the next edge says when more arrives
                 return data
         return self._read_slow(_recv, bufsize, flags)
@@ -104,7 +104,7 @@ class socket(_std.socket):
             except BlockingIOError:
                 w.readable = False
             else:
-                if 0 < n < (nbytes or len(buffer)) and self._stream and not flags:
+                if 0 < n < (nbytes or len(buffer)) and self._stream and not flags and w.readable is True:
                     w.readable = False
                 return n
         return self._read_slow(_recv_into, buffer, nbytes, flags)

@@ -535,3 +535,22 @@ def test_callback_that_blocks_gets_blocking_switch_out_error(poller):
     loop.call_soon(callback)
     wait_for(lambda: len(errors) == 2)
     assert "spawn" in str(errors[0]) and errors[1] == "spawned ran"
+
+
+def test_stream_sees_eof_arriving_with_the_last_data(poller):
+    loop = Loop()
+    a, b = socket.socketpair()
+    rec = Recorder()
+
+    def on_read(stream, buffer, eof):
+        rec("read")(bytes(buffer), eof)
+        del buffer[:]
+        return False
+
+    loop.add(Stream(handle=a, on_read=on_read, on_closed=rec("closed")))
+    b.send(b"first")
+    wait_for(lambda: rec.of("read"))
+    b.send(b"last")
+    b.close()
+    wait_for(lambda: "closed" in rec.names())
+    assert (b"", True) in rec.of("read")

@@ -52,5 +52,6 @@ def test_fetch_many():
 
 
 def test_examples_directory_has_no_untested_script():
-    tested = {"greenlet_demo.py", "echo_server.py", "fetch_many.py", "chat_server.py"}
+    tested = {"greenlet_demo.py", "echo_server.py", "fetch_many.py", "chat_server.py",
+              "callback_echo_server.py", "tcp_client.py", "eventsocket_echo.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested

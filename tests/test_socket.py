@@ -451,3 +451,23 @@ def test_select_bad_input():
         select.select(["x"], [], [], 0)
     with pytest.raises(ValueError):
         select.select([], [], [], -1)
+
+
+def test_eof_arriving_with_the_last_data_on_a_registered_socket(poller):
+    """Data and FIN in one edge: the short read must not hide the EOF (no hang)."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    a = socket.create_connection(srv.getsockname())
+    b, _ = srv.accept()
+    srv.close()
+    first = spawn(a.recv, 100)  # registers the fd with the poller and waits
+    sleep(0.01)
+    b.send(b"x")
+    assert first.get(timeout=2) == b"x"
+    for _ in range(3):
+        assert greensock.spawn(lambda: None).get(timeout=1) is None  # let the hub consume the edge state
+    b.send(b"tail")
+    b.close()  # FIN right behind the data
+    with greensock.Timeout(5):
+        assert a.recv(100) == b"tail"
+        assert a.recv(100) == b""
+    a.close()

@@ -86,10 +86,10 @@ class Stream:
             self._read_failed(e)
             return
         if data:
-            if len(data) < self.read_len:
-                sock._watch.readable = False  # drained; the next edge brings more
+            if len(data) < self.read_len and sock._watch.readable is True:
+                sock._watch.readable = False  # drained; the next edge brings more (unless a hang-up)
             else:
-                self._watcher.kick_read()  # maybe more: read again next turn
+                self._watcher.kick_read()  # maybe more (or EOF): read again next turn
             self.buffer += data
             self._invoke_on_read(False)
         else:
