@@ -478,3 +478,25 @@ def test_server_constructor_checks():
         TCPServer(client_input=print, concurrency=0)
     with pytest.raises(TypeError, match="client_filter"):
         TCPServer(client_input=print, client_filter=object())
+
+
+def test_client_binds_locally_and_shutdown_on_error_can_be_turned_off(poller):
+    rec = Recorder()
+    bound = []
+    server = make_server(rec, client_input=lambda s, line: s.put(line) if line != "close" else s.shutdown())
+
+    def connected(client, sock, *a):
+        bound.append(sock.getsockname())
+        client.shutdown_on_error = False
+        client.put("close")
+
+    client = TCPClient(remote_address="127.0.0.1", remote_port=server.port, server_input=rec("input"),
+                       bind_address="127.0.0.1", bind_port=0, connected=connected,
+                       server_error=rec("error"), disconnected=rec("disconnected"))
+    wait_for(lambda: rec.of("error"))
+    greensock.sleep(0.05)
+    assert bound[0][0] == "127.0.0.1"
+    assert "disconnected" not in rec.names() and client.connected  # it stayed up after EOF
+    client.shutdown()
+    wait_for(lambda: "disconnected" in rec.names())
+    server.shutdown()

@@ -76,6 +76,7 @@ class TCPClient:
         self.loop = Loop()
         self.connected = False
         self.shutting_down = False
+        self.shutdown_on_error = True  # POE's heap flag: set False to stay connected after errors
         self._got_error = False
         self._factory: SocketFactory | None = None
         self._rw: ReadWrite | None = None
@@ -222,8 +223,8 @@ class TCPClient:
         else:
             log.warning("Client %d got %s error %d (%s)", self.id, operation, errnum,
                         errstr or "Normal disconnection")
-        self._got_error = True
-        if self._rw is not None:
+        if self.shutdown_on_error and self._rw is not None:
+            self._got_error = True
             self.loop.call_soon(self._shutdown_after_error, self._rw)
 
     def _shutdown_after_error(self, rw) -> None:
