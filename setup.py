@@ -13,6 +13,7 @@ setup(
         "test": ["pytest>=7", "pytest-xdist>=3", "pytest-timeout>=2"],
         "docs": ["sphinx>=7"],
         "lint": ["ruff>=0.4"],
+        "bench": ["gevent", "eventlet", "uvloop", "trio", "matplotlib"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -9,6 +9,7 @@ from greenlet import GreenletExit, getcurrent, greenlet
 from .exceptions import BlockingSwitchOutError
 from .hub import get_hub, print_exception
 from .timeout import Timeout
+from .timers import Callback
 
 __all__ = ["Greenlet", "spawn", "spawn_later", "joinall", "killall", "wait", "getcurrent"]
 
@@ -20,7 +21,7 @@ class Greenlet(greenlet):
 
     def __init__(self, run=None, *args, **kwargs) -> None:
         hub = get_hub()
-        greenlet.__init__(self, parent=hub)
+        greenlet.__init__(self, None, hub)
         if run is not None:
             if not callable(run):
                 raise TypeError(f"run must be callable, not {type(run).__name__}")
@@ -82,7 +83,8 @@ class Greenlet(greenlet):
     def start(self) -> None:
         """Schedule the greenlet to run when the caller next yields."""
         if self._start_handle is None and not self._done and not bool(self):
-            self._start_handle = self._hub.run_callback(self.switch)
+            h = self._start_handle = Callback((self.switch, ()))
+            self._hub._callbacks.append(h)
 
     def start_later(self, seconds: float) -> None:
         """Schedule the greenlet to run after ``seconds``."""
@@ -97,8 +99,12 @@ class Greenlet(greenlet):
             self._finish(e, None)
         except BaseException:
             self._finish(None, sys.exc_info())
-        else:
-            self._finish(result, None)
+        else:  # the common case, inlined
+            self.value = result
+            self._done = True
+            self.args = self.kwargs = None
+            if self._links:
+                self._hub._callbacks.append(Callback((self._notify_links, ())))
 
     def _run(self) -> None:
         """Override in subclasses, or pass ``run`` to the constructor."""
@@ -150,9 +156,9 @@ class Greenlet(greenlet):
         self._links = [link for link in self._links if link[0] != callback]
 
     def _notify_links(self) -> None:
-        ok = self.successful()
-        while self._links:
-            callback, raw, when = self._links.pop(0)
+        ok = self._exc_info is None
+        links, self._links = self._links, []
+        for callback, raw, when in links:
             if when is not None and when != ok:
                 continue
             if raw:

@@ -7,13 +7,14 @@ import sys
 import traceback
 from _thread import _local
 from collections import deque
+from heapq import heappush
 from time import monotonic, perf_counter
 
 from greenlet import getcurrent, greenlet
 
 from .exceptions import BlockingSwitchOutError, ConcurrentObjectUseError, LoopExit
 from .poller import make_poller
-from .timers import Handle, TimerHeap
+from .timers import Callback, Timer, TimerHeap
 from .wakeup import Wakeup
 from .watch import HANGUP, Watch
 
@@ -47,7 +48,7 @@ class _WakeupReader:
         pending = hub._threadsafe
         while pending:
             fn, args = pending.popleft()
-            hub._callbacks.append(Handle(fn, args))
+            hub._callbacks.append(Callback((fn, args)))
 
 
 class Hub(greenlet):
@@ -63,7 +64,7 @@ class Hub(greenlet):
         self._poller_name = self.poller.name
         self._et = self.poller.edge_triggered
         self._watches: dict[int, Watch] = {}
-        self._callbacks: deque[Handle] = deque()
+        self._callbacks: deque[Callback] = deque()
         self._timers = TimerHeap()
         self._waiting = 0  # fd waits, watchers and thread jobs that can wake the loop
         self._threadsafe: deque = deque()
@@ -74,17 +75,18 @@ class Hub(greenlet):
         self._open_wakeup()
 
     # -- scheduling -------------------------------------------------------------
-    def run_callback(self, fn, *args) -> Handle:
-        """Run ``fn(*args)`` in the hub on its next turn (FIFO)."""
-        h = Handle(fn, args)
+    def run_callback(self, fn, *args) -> Callback:
+        """Run ``fn(*args)`` in the hub on its next turn (FIFO); the handle has ``cancel()``."""
+        h = Callback((fn, args))
         self._callbacks.append(h)
         return h
 
-    def call_later(self, seconds: float, fn, *args) -> Handle:
-        """Run ``fn(*args)`` in the hub after ``seconds``."""
-        if seconds < 0:
-            seconds = 0.0
-        return self._timers.add(seconds, fn, args)
+    def call_later(self, seconds: float, fn, *args) -> Timer:
+        """Run ``fn(*args)`` in the hub after ``seconds``; the handle has ``cancel()``."""
+        timers = self._timers
+        t = Timer((monotonic() + (seconds if seconds > 0 else 0.0), timers._seq(), fn, args, timers))
+        heappush(timers._heap, t)
+        return t
 
     def at_turn_end(self, fn, *args) -> None:
         """Run ``fn(*args)`` in the hub once, when the current loop turn ends."""
@@ -315,12 +317,12 @@ class Hub(greenlet):
                 except BaseException:
                     self.handle_error(w, *sys.exc_info())
             if heap and heap[0][0] <= monotonic():
-                for h in timers.pop_due(monotonic()):
-                    fn = h.fn
+                for t in timers.pop_due(monotonic()):
+                    fn = t[2]
                     if fn is None:
                         continue  # cancelled by an earlier timer of this batch
-                    args = h.args
-                    h.fn = h.args = None
+                    args = t[3]
+                    t[2] = None
                     try:
                         fn(*args)
                     except BaseException:
@@ -343,13 +345,12 @@ class Hub(greenlet):
         while n:
             n -= 1
             h = callbacks.popleft()
-            fn = h.fn
+            fn = h[0]
             if fn is None:
                 continue
-            args = h.args
-            h.fn = h.args = None
+            h[0] = None
             try:
-                fn(*args)
+                fn(*h[1])
             except BaseException:
                 self.handle_error(fn, *sys.exc_info())
             if not n & 31 and perf_counter() > budget_end:
