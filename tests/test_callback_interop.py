@@ -1,17 +1,10 @@
 """Callback-style and green code on one hub, in one process, in both directions."""
-import signal
-import subprocess
-import sys
-from pathlib import Path
-
 from callback_helpers import Recorder, wait_for
 
 import greensock
 from greensock import socket
 from greensock.callback import Loop, Stream, TCPClient, TCPServer
 from greensock.server import StreamServer
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def test_callback_server_with_green_clients(poller):
@@ -75,39 +68,3 @@ def test_callback_may_spawn_greenlets_that_block(poller):
     wait_for(lambda: rec.of("input"))
     assert rec.of("input")[0][1] == "slow hi"
     server.shutdown()
-
-
-def run(*args, timeout=60):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=EXAMPLES.parent)
-
-
-def test_example_tcp_client():
-    r = run(str(EXAMPLES / "tcp_client.py"))
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["from server: HTTP/1.0 200 OK", "from server: Server: greensock example",
-                                     "from server: "]
-
-
-def test_example_eventsocket_echo_demo():
-    r = run(str(EXAMPLES / "eventsocket_echo.py"), "--demo")
-    assert r.returncode == 0, r.stderr
-    assert "20 green clients echoed 1000 lines through EventSocket" in r.stdout
-
-
-def test_example_callback_echo_server_with_nc_style_clients():
-    import socket as std_socket
-    p = subprocess.Popen([sys.executable, str(EXAMPLES / "callback_echo_server.py")], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    try:
-        port = int(p.stdout.readline().rsplit(":", 1)[1])
-        for i in range(3):
-            with std_socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-                c.sendall(b"line %d\n" % i)
-                assert c.recv(100) == b"line %d\n" % i
-        p.send_signal(signal.SIGINT)
-        out, _ = p.communicate(timeout=10)
-        assert "bye" in out
-    finally:
-        if p.poll() is None:
-            p.kill()

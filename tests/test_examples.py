@@ -55,3 +55,34 @@ def test_examples_directory_has_no_untested_script():
     tested = {"greenlet_demo.py", "echo_server.py", "fetch_many.py", "chat_server.py",
               "callback_echo_server.py", "tcp_client.py", "eventsocket_echo.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested
+
+
+def test_example_tcp_client():
+    r = run(str(EXAMPLES / "tcp_client.py"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["from server: HTTP/1.0 200 OK", "from server: Server: greensock example",
+                                     "from server: "]
+
+
+def test_example_eventsocket_echo_demo():
+    r = run(str(EXAMPLES / "eventsocket_echo.py"), "--demo")
+    assert r.returncode == 0, r.stderr
+    assert "20 green clients echoed 1000 lines through EventSocket" in r.stdout
+
+
+def test_example_callback_echo_server_with_nc_style_clients():
+    import socket as std_socket
+    p = subprocess.Popen([sys.executable, str(EXAMPLES / "callback_echo_server.py")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(p.stdout.readline().rsplit(":", 1)[1])
+        for i in range(3):
+            with std_socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+                c.sendall(b"line %d\n" % i)
+                assert c.recv(100) == b"line %d\n" % i
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=10)
+        assert "bye" in out
+    finally:
+        if p.poll() is None:
+            p.kill()

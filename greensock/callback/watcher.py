@@ -30,45 +30,33 @@ class FdWatcher:
 
     def want_read(self, on: bool) -> None:
         """Start or stop calling ``on_readable`` while the socket is readable."""
-        if on == self.reading:
-            return
-        w = self.watch
-        hub = self.hub
-        if on:
-            if w.reader is not None:
-                raise ConcurrentObjectUseError(f"fd {w.fd} is already being read by {w.reader!r}")
-            if not w.registered:
-                hub._register(w)
-            w.reader = self._reader
-            hub._waiting += 1
-            if w.readable:
-                hub.run_callback(self._kick_read)
-        else:
-            w.reader = None
-            hub._waiting -= 1
-        self.reading = on
-        if not hub._et:
-            hub._update_interest(w)
+        if on != self.reading:
+            self._want(on, True)
+            self.reading = on
 
     def want_write(self, on: bool) -> None:
         """Start or stop calling ``on_writable`` while the socket is writable."""
-        if on == self.writing:
-            return
+        if on != self.writing:
+            self._want(on, False)
+            self.writing = on
+
+    def _want(self, on: bool, read: bool) -> None:
         w = self.watch
         hub = self.hub
+        slot = "reader" if read else "writer"
         if on:
-            if w.writer is not None:
-                raise ConcurrentObjectUseError(f"fd {w.fd} is already being written by {w.writer!r}")
+            current = getattr(w, slot)
+            if current is not None:
+                raise ConcurrentObjectUseError(f"fd {w.fd} already has a {slot}: {current!r}")
             if not w.registered:
                 hub._register(w)
-            w.writer = self._writer
+            setattr(w, slot, self._reader if read else self._writer)
             hub._waiting += 1
-            if w.writable:
-                hub.run_callback(self._kick_write)
+            if w.readable if read else w.writable:
+                hub.run_callback(self._kick_read if read else self._kick_write)
         else:
-            w.writer = None
+            setattr(w, slot, None)
             hub._waiting -= 1
-        self.writing = on
         if not hub._et:
             hub._update_interest(w)
 
