@@ -74,7 +74,7 @@ class BaseServer:
         self.handle = handle
         self._spawn, self.pool = _spawner(spawn)
         self.socket: gsocket.socket | None = None
-        if isinstance(listener, gsocket._std.socket):
+        if isinstance(listener, gsocket.StdSocket):
             self.socket = listener if isinstance(listener, gsocket.socket) else gsocket._adopt(listener)
             self._address = None
         else:

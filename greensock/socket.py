@@ -34,6 +34,8 @@ from .waiting import wait_read, wait_write
 __all__ = [*_std.__all__, "wait_read", "wait_write"]
 
 _ss = _socket.socket
+# The standard class, captured before monkey patching can replace ``socket.socket``.
+StdSocket = _std.socket
 _recv = _ss.recv
 _recv_into = _ss.recv_into
 _send = _ss.send
@@ -52,7 +54,7 @@ class socket(_std.socket):
     __slots__ = ("_hub", "_watch", "_timeout", "_stream")
 
     def __init__(self, family=-1, type=-1, proto=-1, fileno=None) -> None:
-        _std.socket.__init__(self, family, type, proto, fileno)
+        StdSocket.__init__(self, family, type, proto, fileno)
         self._timeout = _ss.gettimeout(self)
         _ss.settimeout(self, 0.0)
         self._hub = hub = get_hub()
@@ -323,7 +325,7 @@ class socket(_std.socket):
 
     def detach(self) -> int:
         self._hub.close_watch(self._watch)
-        return _std.socket.detach(self)
+        return StdSocket.detach(self)
 
 
 SocketType = socket
@@ -342,7 +344,7 @@ def fromfd(fd: int, family, type, proto: int = 0) -> socket:
     return socket(family, type, proto, os.dup(fd))
 
 
-def _adopt(sock: _std.socket) -> socket:
+def _adopt(sock: StdSocket) -> socket:
     """Turn a standard socket into a cooperative one on the same fd, keeping its timeout."""
     timeout = sock.gettimeout()
     new = socket(sock.family, sock.type, sock.proto, fileno=sock.detach())

@@ -1,9 +1,9 @@
 """``ThreadPool``: run blocking functions in real threads; only the calling greenlet waits."""
 from __future__ import annotations
 
-import _thread
 import sys
 from _queue import SimpleQueue
+from _thread import start_new_thread as _start_thread  # the real one, even after patching
 
 from .event import AsyncResult
 from .hub import get_hub
@@ -47,7 +47,7 @@ class ThreadPool:
         self._tasks.put((fn, args, kwargs, result))
         if self._threads < self.maxsize and self._pending > self._threads:
             self._threads += 1
-            _thread.start_new_thread(self._work, ())
+            _start_thread(self._work, ())
         return result
 
     def apply(self, fn, args=(), kwds=None):

@@ -10,7 +10,8 @@ from .hub import get_hub
 
 __all__ = ["sleep", "wait_read", "wait_write"]
 
-_poll = getattr(_select, "poll", None)
+_poll = getattr(_select, "poll", None)  # captured before monkey patching
+_select_fn = _select.select
 
 
 def sleep(seconds: float = 0) -> None:
@@ -42,7 +43,7 @@ def _fd_of(fd) -> int:
 def _ready_now(fd: int, read: bool) -> bool:
     """One non-blocking readiness check, for fds whose edge may already be consumed."""
     if _poll is None:
-        r, w, _ = _select.select([fd] if read else [], [] if read else [fd], [], 0)
+        r, w, _ = _select_fn([fd] if read else [], [] if read else [fd], [], 0)
         return bool(r or w)
     p = _poll()
     p.register(fd, _select.POLLIN if read else _select.POLLOUT)

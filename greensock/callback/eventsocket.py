@@ -16,6 +16,7 @@ from collections import deque
 from types import SimpleNamespace
 
 from ..hub import get_hub
+from ..socket import StdSocket, _ss
 from ..waiting import sleep
 from ..waitlist import WaitList
 from ..watch import Watch
@@ -26,6 +27,8 @@ _OUT = getattr(select, "EPOLLOUT", 4)
 _ERR = getattr(select, "EPOLLERR", 8)
 _HUP = getattr(select, "EPOLLHUP", 16)
 MAX_READ = 1 << 20
+_send = _ss.send
+_recv = _ss.recv
 MAX_EVENTS = 1000
 _TCP_CORK = getattr(_std, "TCP_CORK", None)
 
@@ -235,7 +238,7 @@ class EventSocket:
     """
 
     def __init__(self, sock) -> None:
-        if not isinstance(sock, _std.socket):
+        if not isinstance(sock, StdSocket):
             raise TypeError(f"sock must be a socket, not {type(sock).__name__}")
         if sock.fileno() < 0:
             raise ValueError("sock is closed")
@@ -335,7 +338,7 @@ class EventSocket:
                 continue
             view, offset = item
             try:
-                n = self._writer(view[offset:]) if self._writer is not None else _std.socket.send(self._sock,
+                n = self._writer(view[offset:]) if self._writer is not None else _send(self._sock,
                                                                                                   view[offset:])
             except BlockingIOError:
                 n = 0
@@ -368,7 +371,7 @@ class EventSocket:
                 chunk = chunk[:n]
             return bytes(chunk)
         try:
-            data = _std.socket.recv(self._sock, min(n, MAX_READ))
+            data = _recv(self._sock, min(n, MAX_READ))
         except BlockingIOError:
             return b""
         except OSError:

@@ -164,7 +164,7 @@ class Listener:
         w = sock._watch
         for _ in range(ACCEPTS_PER_EVENT):
             try:
-                fd, _addr = _std.socket._accept(sock)
+                fd, _addr = gsocket._ss._accept(sock)
             except BlockingIOError:
                 w.readable = False
                 return

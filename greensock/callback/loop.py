@@ -5,6 +5,7 @@ import socket as _std
 
 from greenlet import getcurrent
 
+from .. import socket as gsocket
 from ..exceptions import BlockingSwitchOutError
 from ..hub import get_hub
 from ..resolver import is_numeric_host
@@ -89,7 +90,7 @@ class Loop:
                             on_resolve_error=on_resolve_error, on_fail=on_fail, queuesize=queuesize or 3,
                             reuseaddr=bool(reuseaddr))
         if handle is not None:
-            if not isinstance(handle, _std.socket):
+            if not isinstance(handle, gsocket.StdSocket):
                 raise TypeError(f"handle must be a listening socket, not {type(handle).__name__}")
             listener._adopt(handle)
             return listener

@@ -231,7 +231,7 @@ class SocketFactory:
 
     # -- connecting ----------------------------------------------------------------------
     def _start_connect(self, address) -> None:
-        err = _std.socket.connect_ex(self.sock, address)
+        err = gsocket._ss.connect_ex(self.sock, address)
         if err == 0:
             self._connected()
         elif err in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
@@ -268,7 +268,7 @@ class SocketFactory:
         sock = self.sock
         for _ in range(64):
             try:
-                fd, peer = _std.socket._accept(sock)
+                fd, peer = gsocket._ss._accept(sock)
             except BlockingIOError:
                 sock._watch.readable = False
                 return

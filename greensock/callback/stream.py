@@ -36,7 +36,7 @@ class Stream:
     def __init__(self, *, handle, on_read, on_read_eof=None, on_closed=None, on_read_error=None,
                  on_write_error=None, read_len: int = 8192, write_len: int = 8192,
                  close_on_read_eof: bool = True, autoflush: bool = False) -> None:
-        if not isinstance(handle, gsocket._std.socket):
+        if not isinstance(handle, gsocket.StdSocket):
             raise TypeError(f"handle must be a socket, not {type(handle).__name__}")
         if hasattr(handle, "_sslobj"):
             raise TypeError("handle must be a plain socket: TLS sockets are not supported by Stream yet")
