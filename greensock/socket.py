@@ -87,29 +87,37 @@ class socket(_std.socket):
     # -- the hot paths: syscall first, wait only when the socket is known not ready ------
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         w = self._watch
-        if w.readable or self._timeout == 0.0:
-            try:
-                data = _recv(self, bufsize, flags)
-            except BlockingIOError:
-                w.readable = False
-            else:
-                if 0 < len(data) < bufsize and self._stream and not flags and w.readable is True:
-                    w.readable = False  # drained: the next edge says when more arrives
-                return data
-        return self._read_slow(_recv, bufsize, flags)
+        while True:
+            if w.readable or self._timeout == 0.0:
+                try:
+                    data = _recv(self, bufsize, flags)
+                except BlockingIOError:
+                    w.readable = False
+                else:
+                    if 0 < len(data) < bufsize and self._stream and not flags and w.readable is True:
+                        w.readable = False  # drained: the next edge says when more arrives
+                    return data
+            if self._timeout is not None:
+                return self._read_slow(_recv, bufsize, flags)
+            # No timeout (the common case): wait here, not in helper frames a parked
+            # greenlet would keep alive.
+            self._hub.wait_readable(w)
 
     def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:
         w = self._watch
-        if w.readable or self._timeout == 0.0:
-            try:
-                n = _recv_into(self, buffer, nbytes, flags)
-            except BlockingIOError:
-                w.readable = False
-            else:
-                if 0 < n < (nbytes or len(buffer)) and self._stream and not flags and w.readable is True:
+        while True:
+            if w.readable or self._timeout == 0.0:
+                try:
+                    n = _recv_into(self, buffer, nbytes, flags)
+                except BlockingIOError:
                     w.readable = False
-                return n
-        return self._read_slow(_recv_into, buffer, nbytes, flags)
+                else:
+                    if 0 < n < (nbytes or len(buffer)) and self._stream and not flags and w.readable is True:
+                        w.readable = False
+                    return n
+            if self._timeout is not None:
+                return self._read_slow(_recv_into, buffer, nbytes, flags)
+            self._hub.wait_readable(w)
 
     def send(self, data, flags: int = 0) -> int:
         w = self._watch
