@@ -95,10 +95,6 @@ class Lock(Semaphore):
             raise RuntimeError("release unlocked lock")
         Semaphore.release(self)
 
-    def _at_fork_reinit(self) -> None:
-        self.counter = 1
-        self._waiters = WaitList(self, self._available)
-
 
 class RLock:
     """A re-entrant lock owned by the greenlet that acquired it."""

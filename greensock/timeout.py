@@ -17,7 +17,7 @@ class Timeout(BaseException):
     ``Timeout(s, False)`` ends the ``with`` block silently. ``Timeout(None)`` never fires.
     """
 
-    def __init__(self, seconds: float | None = None, exception=None, ref: bool = True) -> None:
+    def __init__(self, seconds: float | None = None, exception=None) -> None:
         BaseException.__init__(self, seconds)
         if seconds is not None and not isinstance(seconds, (int, float)):
             raise TypeError(f"seconds must be a number or None, not {type(seconds).__name__}")
@@ -43,7 +43,6 @@ class Timeout(BaseException):
         if self.seconds is None:
             return
         self._timer = get_hub().call_later(self.seconds, self._fire, getcurrent())
-        self._timer_fired = False
 
     def _fire(self, g) -> None:
         self._timer = None

@@ -327,11 +327,6 @@ def test_listen_bad_arguments():
 
 
 # -- Stream ---------------------------------------------------------------------------------
-def stream_pair(loop, **kwargs):
-    a, b = socket.socketpair()
-    return a, b
-
-
 def test_stream_on_read_consumes_lines_and_waits_for_more(poller):
     loop = Loop()
     a, b = socket.socketpair()

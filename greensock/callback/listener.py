@@ -1,7 +1,6 @@
 """``Loop.listen``: one listening socket per address, ``on_accept`` per connection."""
 from __future__ import annotations
 
-import errno
 import logging
 import socket as _std
 
@@ -9,14 +8,9 @@ from .. import socket as gsocket
 from ..greenlet import Greenlet
 from ..hub import get_hub
 from ..resolver import is_numeric_host
-from .watcher import FdWatcher
+from .acceptor import Acceptor
 
 log = logging.getLogger("greensock.callback")
-
-ACCEPTS_PER_EVENT = 64
-RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-TRANSIENT_ERRORS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR, errno.EPERM})
-MAX_BACKOFF = 1.0
 # Which failure explains an unsuccessful listen best.
 _SIGNIFICANCE = {"listen": 4, "bind": 3, "sockopt": 2, "socket": 1}
 
@@ -35,12 +29,10 @@ class Listener:
         self._queuesize = queuesize
         self._reuseaddr = reuseaddr
         self.sockets: list = []
-        self._watchers: list[FdWatcher] = []
+        self._acceptors: list[Acceptor] = []
         self._errors: dict[str, OSError] = {}
         self._paused = False
         self._closed = False
-        self._backoff = 0.0
-        self._backoff_timer = None
         self._resolver: Greenlet | None = None
 
     # -- public -----------------------------------------------------------------------
@@ -58,27 +50,24 @@ class Listener:
     def pause(self) -> None:
         """Stop accepting; connections wait in the kernel's backlog."""
         self._paused = True
-        for w in self._watchers:
-            w.want_read(False)
+        for a in self._acceptors:
+            a.pause()
 
     def resume(self) -> None:
         """Accept again after ``pause()``."""
         self._paused = False
-        if self._backoff_timer is None and not self._closed:
-            for w in self._watchers:
-                w.want_read(True)
+        if not self._closed:
+            for a in self._acceptors:
+                a.resume()
 
     def close(self) -> None:
         """Stop listening and close every listening socket."""
         self._closed = True
         if self._resolver is not None:
             self._resolver.kill(block=False)
-        if self._backoff_timer is not None:
-            self._backoff_timer.cancel()
-            self._backoff_timer = None
-        for w in self._watchers:
-            w.stop()
-        self._watchers = []
+        for a in self._acceptors:
+            a.close()
+        self._acceptors = []
         for s in self.sockets:
             s.close()
 
@@ -97,10 +86,11 @@ class Listener:
             sock = gsocket._adopt(sock)
         self.sockets.append(sock)
         self._emit(self._on_listen, sock)  # queued before any on_accept can be
-        w = FdWatcher(sock, on_readable=lambda: self._accept_ready(sock, w))
-        self._watchers.append(w)
+        acceptor = Acceptor(sock, on_client=lambda client, peer: self._on_accept(client),
+                            on_error=lambda err: log.warning("accept() on %s failed: %s", sock, err))
+        self._acceptors.append(acceptor)
         if not self._paused:
-            w.want_read(True)
+            acceptor.resume()
 
     def _listen_all(self, addrs: list) -> None:
         """Create, bind and listen on every address; report failures through the callbacks."""
@@ -158,44 +148,6 @@ class Listener:
             run()
         else:
             self._resolver = Greenlet.spawn(run)
-
-    # -- accepting ------------------------------------------------------------------------
-    def _accept_ready(self, sock, watcher: FdWatcher) -> None:
-        w = sock._watch
-        for _ in range(ACCEPTS_PER_EVENT):
-            try:
-                fd, _addr = gsocket._ss._accept(sock)
-            except BlockingIOError:
-                w.readable = False
-                return
-            except OSError as e:
-                if e.errno in RESOURCE_ERRORS:
-                    self._back_off(e)
-                    return
-                if e.errno not in TRANSIENT_ERRORS:
-                    log.warning("accept() on %s failed: %s", sock, e)
-                continue
-            self._backoff = 0.0
-            client = gsocket.socket(sock.family, sock.type, sock.proto, fileno=fd)
-            self._on_accept(client)
-            if self._paused or self._closed:
-                return
-        watcher.kick_read()  # more may be waiting: continue next turn, after others ran
-
-    def _back_off(self, err: OSError) -> None:
-        """Out of descriptors: stop accepting for a while (doubling up to 1 s)."""
-        if not self._backoff:
-            log.error("accept() failed: %s; backing off until descriptors free up", err)
-        self._backoff = min(MAX_BACKOFF, self._backoff * 2 or 0.01)
-        for w in self._watchers:
-            w.want_read(False)
-        self._backoff_timer = self._hub.call_later(self._backoff, self._end_backoff)
-
-    def _end_backoff(self) -> None:
-        self._backoff_timer = None
-        if not self._paused and not self._closed:
-            for w in self._watchers:
-                w.want_read(True)
 
 
 def _unique(addrs: list) -> list:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import socket as _std
 from itertools import count
@@ -11,11 +10,9 @@ from .. import socket as gsocket
 from ..greenlet import Greenlet
 from ..hub import get_hub
 from ..resolver import is_numeric_host
+from .acceptor import Acceptor
 from .addresses import errnum_errstr, host_port
-from .listener import MAX_BACKOFF, RESOURCE_ERRORS
 from .watcher import FdWatcher
-
-log = logging.getLogger("greensock.callback")
 
 _ids = count(1)
 _AF_UNIX = getattr(_std, "AF_UNIX", None)
@@ -23,8 +20,6 @@ _DOMAINS = {_std.AF_INET, _std.AF_INET6} | ({_AF_UNIX} if _AF_UNIX is not None e
 _PROTOCOLS = {"tcp": (_std.IPPROTO_TCP, _std.SOCK_STREAM), "udp": (_std.IPPROTO_UDP, _std.SOCK_DGRAM),
               _std.IPPROTO_TCP: (_std.IPPROTO_TCP, _std.SOCK_STREAM),
               _std.IPPROTO_UDP: (_std.IPPROTO_UDP, _std.SOCK_DGRAM)}
-IGNORED_ACCEPT_ERRORS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ECONNABORTED, errno.ESPIPE,
-                                   errno.EPROTO, errno.EINTR})
 
 
 def _reuse_arg(reuse) -> bool:
@@ -91,11 +86,10 @@ class SocketFactory:
         self._bind = (bind_address, bind_port)
         self._remote = (remote_address, remote_port)
         self.sock: gsocket.socket | None = None
-        self._watcher: FdWatcher | None = None
+        self._watcher: FdWatcher | None = None  # while connecting
+        self._acceptor: Acceptor | None = None  # while listening
         self._paused = False
         self._closed = False
-        self._backoff = 0.0
-        self._backoff_timer = None
         self._setup_greenlet = None
         if self._needs_resolution():
             self._setup_greenlet = Greenlet.spawn(self._setup)
@@ -124,22 +118,22 @@ class SocketFactory:
     def pause_accept(self) -> None:
         """Stop accepting (a listening factory keeps listening)."""
         self._paused = True
-        if self._watcher is not None and self._is_listener():
-            self._watcher.want_read(False)
+        if self._acceptor is not None:
+            self._acceptor.pause()
 
     def resume_accept(self) -> None:
         """Accept again after ``pause_accept()``."""
         self._paused = False
-        if self._watcher is not None and self._is_listener() and self._backoff_timer is None:
-            self._watcher.want_read(True)
+        if self._acceptor is not None and not self._closed:
+            self._acceptor.resume()
 
     def close(self) -> None:
         """Stop: a pending connect is abandoned, a listener stops; handed-out sockets stay open."""
         self._closed = True
         if self._setup_greenlet is not None:
             self._setup_greenlet.kill(block=False)
-        if self._backoff_timer is not None:
-            self._backoff_timer.cancel()
+        if self._acceptor is not None:
+            self._acceptor.close()
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
@@ -147,9 +141,6 @@ class SocketFactory:
             self.sock.close()
 
     # -- setting up ---------------------------------------------------------------------
-    def _is_listener(self) -> bool:
-        return self._remote[0] is None and self._type == _std.SOCK_STREAM
-
     def _needs_resolution(self) -> bool:
         if self._domain == _AF_UNIX:
             return False
@@ -168,8 +159,8 @@ class SocketFactory:
         if not self._closed or getattr(self, "_handed_out", False):
             self._on_success(sock, address, port, self.id)
 
-    def _sockaddr(self, host, port, role: str):
-        """A sockaddr for bind ("bind") or connect ("connect"); raises _Failure like POE."""
+    def _sockaddr(self, host, port):
+        """A sockaddr to bind or connect to; raises _Failure with POE's operation names."""
         if self._domain == _AF_UNIX:
             return host
         proto_name = "udp" if self._protocol == _std.IPPROTO_UDP else "tcp"
@@ -209,10 +200,10 @@ class SocketFactory:
         remote_address, remote_port = self._remote
         bind_to = None
         if bind_address is not None or (self._domain != _AF_UNIX and bind_port):
-            bind_to = self._sockaddr(bind_address, bind_port, "bind")
+            bind_to = self._sockaddr(bind_address, bind_port)
         elif self._remote[0] is None and self._domain != _AF_UNIX:
-            bind_to = self._sockaddr(None, bind_port, "bind")
-        connect_to = self._sockaddr(remote_address, remote_port, "connect") if remote_address is not None else None
+            bind_to = self._sockaddr(None, bind_port)
+        connect_to = self._sockaddr(remote_address, remote_port) if remote_address is not None else None
         self.sock = self._step("socket", gsocket.socket, self._domain, self._type, self._protocol)
         if self._reuse:
             self._step("setsockopt", self.sock.setsockopt, _std.SOL_SOCKET, _std.SO_REUSEADDR, 1)
@@ -222,9 +213,9 @@ class SocketFactory:
             self._start_connect(connect_to)
         elif self._type == _std.SOCK_STREAM:
             self._step("listen", self.sock.listen, self._queue)
-            self._watcher = FdWatcher(self.sock, on_readable=self._accept_ready)
+            self._acceptor = Acceptor(self.sock, on_client=self._accepted, on_error=self._accept_failed)
             if not self._paused:
-                self._watcher.want_read(True)
+                self._acceptor.resume()
         else:
             self._handed_out = True
             self._hub.run_callback(self._success_callback, self.sock, None, None)
@@ -263,42 +254,13 @@ class SocketFactory:
         self._handed_out = True
         self._hub.run_callback(self._success_callback, self.sock, address, port)
 
-    # -- accepting ----------------------------------------------------------------------
-    def _accept_ready(self) -> None:
-        sock = self.sock
-        for _ in range(64):
-            try:
-                fd, peer = gsocket._ss._accept(sock)
-            except BlockingIOError:
-                sock._watch.readable = False
-                return
-            except OSError as e:
-                if e.errno in RESOURCE_ERRORS:
-                    self._back_off(e)
-                    return
-                if e.errno not in IGNORED_ACCEPT_ERRORS:
-                    num, text = errnum_errstr(e)
-                    self._on_failure("accept", num, text, self.id)
-                continue
-            self._backoff = 0.0
-            client = gsocket.socket(sock.family, sock.type, sock.proto, fileno=fd)
-            address, port = host_port(peer)
-            self._on_success(client, address, port, self.id)
-            if self._paused or self._closed:
-                return
-        self._watcher.kick_read()
+    def _accepted(self, client, peer) -> None:
+        address, port = host_port(peer)
+        self._on_success(client, address, port, self.id)
 
-    def _back_off(self, err: OSError) -> None:
-        if not self._backoff:
-            log.error("SocketFactory %d: accept() failed: %s; backing off until descriptors free up", self.id, err)
-        self._backoff = min(MAX_BACKOFF, self._backoff * 2 or 0.01)
-        self._watcher.want_read(False)
-        self._backoff_timer = self._hub.call_later(self._backoff, self._end_backoff)
-
-    def _end_backoff(self) -> None:
-        self._backoff_timer = None
-        if not self._paused and not self._closed and self._watcher is not None:
-            self._watcher.want_read(True)
+    def _accept_failed(self, err: OSError) -> None:
+        num, text = errnum_errstr(err)
+        self._on_failure("accept", num, text, self.id)
 
     def __repr__(self) -> str:
         return f"<SocketFactory id={self.id} sock={self.sock!r}>"

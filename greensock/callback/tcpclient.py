@@ -28,8 +28,8 @@ def check_filter(value, name: str):
     return value
 
 
-def check_watermarks(high_mark, low_mark, on_high, on_low, names: tuple[str, str, str, str]) -> bool:
-    """All four watermark arguments or none; returns whether they are used."""
+def check_watermarks(high_mark, low_mark, on_high, on_low, names: tuple[str, str, str, str]) -> None:
+    """All four watermark arguments or none, with sensible marks; ValueError otherwise."""
     given = [v is not None for v in (high_mark, low_mark, on_high, on_low)]
     if any(given) and not all(given):
         raise ValueError(f"{', '.join(names)}: give all four watermark arguments or none")
@@ -39,7 +39,6 @@ def check_watermarks(high_mark, low_mark, on_high, on_low, names: tuple[str, str
                 raise ValueError(f"{name} must be an int >= 0, not {value!r}")
         if low_mark > high_mark:
             raise ValueError(f"{names[1]} must not exceed {names[0]}")
-    return all(given)
 
 
 class TCPClient:
@@ -61,8 +60,8 @@ class TCPClient:
             raise TypeError(f"args must be a tuple or list, not {type(args).__name__}")
         if connect_timeout is not None and (not isinstance(connect_timeout, (int, float)) or connect_timeout <= 0):
             raise ValueError(f"connect_timeout must be a number > 0, not {connect_timeout!r}")
-        self._watermarks = check_watermarks(high_mark, low_mark, server_high, server_low,
-                                            ("high_mark", "low_mark", "server_high", "server_low"))
+        check_watermarks(high_mark, low_mark, server_high, server_low,
+                         ("high_mark", "low_mark", "server_high", "server_low"))
         self._filter = check_filter(filter, "filter")
         self._cb = given
         self._high_mark, self._low_mark = high_mark, low_mark

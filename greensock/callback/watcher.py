@@ -72,9 +72,6 @@ class FdWatcher:
         """Run the read callback again next turn if the socket is still known readable."""
         self.hub.run_callback(self._kick_read)
 
-    def kick_write(self) -> None:
-        self.hub.run_callback(self._kick_write)
-
     def stop(self) -> None:
         """Stop watching both directions."""
         self.want_read(False)
