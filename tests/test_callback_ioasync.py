@@ -549,3 +549,49 @@ def test_stream_sees_eof_arriving_with_the_last_data(poller):
     b.close()
     wait_for(lambda: "closed" in rec.names())
     assert (b"", True) in rec.of("read")
+
+
+EMFILE_LISTENER = """
+import resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+from greensock.callback import Loop, Stream
+loop = Loop()
+
+def on_accept(client):
+    def on_read(stream, buffer, eof):
+        stream.write(bytes(buffer))
+        del buffer[:]
+        return False
+    loop.add(Stream(handle=client, on_read=on_read))
+
+listener = loop.listen(host="127.0.0.1", service=0, queuesize=256, on_accept=on_accept)
+print(listener.sockname()[1], flush=True)
+loop.run_forever()
+"""
+
+
+def test_listener_backs_off_when_out_of_descriptors_and_recovers():
+    import subprocess
+    import sys
+    p = subprocess.Popen([sys.executable, "-c", EMFILE_LISTENER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    clients = []
+    try:
+        port = int(p.stdout.readline())
+        for _ in range(80):  # twice the listener's descriptor limit
+            clients.append(std_socket.create_connection(("127.0.0.1", port), timeout=5))
+        greensock.sleep(0.5)
+        for c in clients:
+            c.close()
+        clients = []
+        with std_socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            c.settimeout(10)
+            c.sendall(b"alive")
+            assert c.recv(100) == b"alive"
+        assert p.poll() is None
+    finally:
+        for c in clients:
+            c.close()
+        p.kill()
+        _, err = p.communicate(timeout=10)
+    assert "backing off" in err and err.count("backing off") <= 3
