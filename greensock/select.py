@@ -6,16 +6,17 @@ from select import *  # noqa: F403 - mirror the standard module's names
 from time import monotonic
 
 from .hub import get_hub
-from .waiting import sleep
+from .waiting import sleep, wait_read
 
-# epoll/devpoll/kqueue objects would block the whole thread: code that probes for them
-# falls back to poll(), which cooperates.
-for _name in ("epoll", "devpoll", "kqueue", "kevent"):
+# devpoll/kqueue do not exist where greensock runs them; code that probes for them falls
+# back to epoll or poll, which cooperate.
+for _name in ("devpoll", "kqueue", "kevent"):
     globals().pop(_name, None)
 error = _std.error
 __all__ = [name for name in dir(_std) if not name.startswith("_") and name in globals()]
 
 _real_poll = getattr(_std, "poll", None)
+_real_epoll = getattr(_std, "epoll", None)
 _real_select = _std.select
 _IN = getattr(_std, "POLLIN", 1) | getattr(_std, "POLLPRI", 2)
 _OUT = getattr(_std, "POLLOUT", 4)
@@ -36,34 +37,74 @@ def _fd(obj) -> int:
     return fd
 
 
-def _wait(interest: dict[int, int], deadline: float | None) -> list:
-    """Park until some fd in ``interest`` ({fd: poll mask}) is ready, or the deadline passes.
+def _park(interest: dict[int, int], timeout: float | None) -> None:
+    """Park until some fd in ``interest`` ({fd: poll mask}) may be ready, or ``timeout``.
 
-    Returns ``[(fd, revents)]`` from a non-blocking check of the real state; empty on timeout.
+    The caller has just seen nothing ready with a non-blocking check, and checks again.
     """
     hub = get_hub()
+    entries = []
+    try:
+        for fd, mask in interest.items():
+            w = hub.fd_watch(fd)
+            # The caller's check saw nothing ready, so the cached flags can be cleared.
+            if mask & _IN or not mask & _OUT:
+                w.readable = False
+                entries.append((w, True))
+            if mask & _OUT:
+                w.writable = False
+                entries.append((w, False))
+        hub.wait_any(entries, timeout)
+    finally:
+        for w, _ in entries:
+            hub.release_watch(w)
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - monotonic()
+
+
+def _fds_of(objs) -> list:
+    """``(object, fd)`` pairs; ``fileno()`` is called once per object, in order, as C does."""
+    if not isinstance(objs, (list, tuple)):
+        objs = list(objs)
+    pairs = []
+    i = 0
+    while i < len(objs):  # the length is read again each time: fileno() may mutate the list
+        obj = objs[i]
+        pairs.append((obj, _fd(obj)))
+        i += 1
+    return pairs
+
+
+def select(rlist, wlist, xlist, timeout: float | None = None):
+    """Like ``select.select`` (same checks and errors), parking only the calling greenlet."""
+    if timeout is not None:
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool):
+            raise TypeError("timeout must be a float or None")
+        if timeout < 0:
+            raise ValueError("timeout must be non-negative")
+    r, w, x = _fds_of(rlist), _fds_of(wlist), _fds_of(xlist)
+    rfds, wfds, xfds = [fd for _, fd in r], [fd for _, fd in w], [fd for _, fd in x]
+    deadline = None if timeout is None else monotonic() + timeout
+    interest: dict[int, int] = {}
+    for fds, mask in ((rfds, _IN), (wfds, _OUT), (xfds, getattr(_std, "POLLPRI", _IN))):
+        for fd in fds:
+            interest[fd] = interest.get(fd, 0) | mask
     while True:
-        ready = _check(interest)
-        if ready:
-            return ready
-        remaining = None if deadline is None else deadline - monotonic()
+        ready = _real_select(rfds, wfds, xfds, 0)  # the standard checks: EBADF, fd range
+        if any(ready) or timeout == 0:
+            break
+        remaining = _remaining(deadline)
         if remaining is not None and remaining <= 0:
-            return []
-        entries = []
-        try:
-            for fd, mask in interest.items():
-                w = hub.fd_watch(fd)
-                # The check above saw nothing ready, so the cached flags can be cleared.
-                if mask & _IN:
-                    w.readable = False
-                    entries.append((w, True))
-                if mask & _OUT:
-                    w.writable = False
-                    entries.append((w, False))
-            hub.wait_any(entries, remaining)
-        finally:
-            for w, _ in entries:
-                hub.release_watch(w)
+            break
+        if interest:
+            _park(interest, remaining)
+        else:
+            _idle(remaining)
+            break
+    rr, ww, xx = (set(fds) for fds in ready)
+    return ([o for o, fd in r if fd in rr], [o for o, fd in w if fd in ww], [o for o, fd in x if fd in xx])
 
 
 def _idle(timeout: float | None) -> None:
@@ -74,75 +115,154 @@ def _idle(timeout: float | None) -> None:
         sleep(timeout)
 
 
-def _check(interest: dict[int, int]) -> list:
-    if _real_poll is not None:
-        p = _real_poll()
-        for fd, mask in interest.items():
-            p.register(fd, mask)
-        return p.poll(0)
-    r, w, x = _real_select([fd for fd, m in interest.items() if m & _IN],
-                           [fd for fd, m in interest.items() if m & _OUT], [], 0)
-    out: dict[int, int] = {}
-    for fd in r:
-        out[fd] = _IN
-    for fd in w:
-        out[fd] = out.get(fd, 0) | _OUT
-    return list(out.items())
+_INT_MAX = 2 ** 31 - 1
 
 
-def select(rlist, wlist, xlist, timeout: float | None = None):
-    """Like ``select.select``, parking only the calling greenlet."""
-    if timeout is not None:
-        if not isinstance(timeout, (int, float)):
-            raise TypeError("timeout must be a float or None")
-        if timeout < 0:
-            raise ValueError("timeout must be non-negative")
-    rlist, wlist, xlist = list(rlist), list(wlist), list(xlist)
-    interest: dict[int, int] = {}
-    fds = {}
-    for objs, mask in ((rlist, _IN), (wlist, _OUT), (xlist, _std.POLLPRI if _real_poll else _IN)):
-        for obj in objs:
-            fd = _fd(obj)
-            fds.setdefault(fd, []).append(obj)
-            interest[fd] = interest.get(fd, 0) | mask
-    if not interest:
-        _idle(timeout)
-        return [], [], []
-    ready = dict(_wait(interest, None if timeout is None else monotonic() + timeout))
-    pri = getattr(_std, "POLLPRI", 0)
-    r = [o for o in rlist if ready.get(_fd(o), 0) & (_IN | _ERR)]
-    w = [o for o in wlist if ready.get(_fd(o), 0) & (_OUT | _ERR)]
-    x = [o for o in xlist if ready.get(_fd(o), 0) & pri]
-    return r, w, x
+def _poll_timeout(timeout) -> float | None:
+    """A poll timeout in milliseconds as the standard module reads it; None waits forever."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, float):
+        ms = timeout
+    else:
+        try:
+            ms = timeout.__index__()
+        except AttributeError:
+            raise TypeError(f"'{type(timeout).__name__}' object cannot be interpreted as an integer") from None
+    if ms < 0:
+        return None
+    if ms > _INT_MAX:
+        raise OverflowError("timeout is too large")
+    return ms
 
 
-class poll:
-    """Like ``select.poll()``; ``poll(timeout_ms)`` parks only the calling greenlet."""
+class Poll:
+    """What ``poll()`` returns: a real poll object (for registration and the non-blocking
+    check) whose ``poll(timeout)`` parks only the calling greenlet."""
 
-    def __init__(self) -> None:
-        self._fds: dict[int, int] = {}
+    __slots__ = ("_poll", "_fds", "_busy")
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError(f"cannot create '{cls.__module__}.{cls.__name__}' instances")
 
     def register(self, fd, eventmask: int = _IN | _OUT) -> None:
-        self._fds[_fd(fd)] = eventmask
+        fd = _fd(fd)
+        self._poll.register(fd, eventmask)
+        self._fds[fd] = eventmask
 
     def modify(self, fd, eventmask: int) -> None:
         fd = _fd(fd)
-        if fd not in self._fds:
-            raise FileNotFoundError(2, "No such file or directory")
+        self._poll.modify(fd, eventmask)
         self._fds[fd] = eventmask
 
     def unregister(self, fd) -> None:
-        del self._fds[_fd(fd)]
+        fd = _fd(fd)
+        self._poll.unregister(fd)
+        del self._fds[fd]
 
     def poll(self, timeout=None) -> list:
-        if timeout is not None:
-            timeout = float(timeout)
-            if timeout < 0:
-                timeout = None
-        deadline = None if timeout is None else monotonic() + timeout / 1000.0
-        if not self._fds:
-            _idle(None if timeout is None else timeout / 1000.0)
-            return []
-        interest = {fd: mask | _IN if not mask & (_IN | _OUT) else mask for fd, mask in self._fds.items()}
-        ready = _wait(interest, deadline)
-        return [(fd, ev & (self._fds.get(fd, 0) | ~(_IN | _OUT))) for fd, ev in ready if fd in self._fds]
+        ms = _poll_timeout(timeout)
+        if self._busy:
+            raise RuntimeError("concurrent poll() invocation")
+        self._busy = True
+        try:
+            deadline = None if ms is None else monotonic() + ms / 1000.0
+            while True:
+                ready = self._poll.poll(0)
+                if ready or ms == 0:
+                    return ready
+                remaining = _remaining(deadline)
+                if remaining is not None and remaining <= 0:
+                    return ready
+                if self._fds:
+                    _park(dict(self._fds), remaining)
+                else:
+                    _idle(remaining)
+                    return []
+        finally:
+            self._busy = False
+
+
+def poll() -> Poll:
+    """Like ``select.poll()``; ``poll(timeout_ms)`` parks only the calling greenlet."""
+    p = object.__new__(Poll)
+    p._poll = _real_poll()
+    p._fds = {}
+    p._busy = False
+    return p
+
+
+if _real_epoll is not None:
+    class epoll:
+        """Like ``select.epoll``; ``poll(timeout)`` parks only the calling greenlet.
+
+        The kernel epoll object is real (registrations are kept by the kernel); a wait
+        watches the epoll fd itself, which is readable while any event is pending.
+        """
+
+        __slots__ = ("_ep",)
+
+        def __init__(self, sizehint: int = -1, flags: int = 0) -> None:
+            self._ep = _real_epoll(sizehint, flags)
+
+        @classmethod
+        def fromfd(cls, fd: int) -> epoll:
+            self = cls.__new__(cls)
+            self._ep = _real_epoll.fromfd(fd)
+            return self
+
+        @property
+        def closed(self) -> bool:
+            return self._ep.closed
+
+        def fileno(self) -> int:
+            return self._ep.fileno()
+
+        def register(self, fd, eventmask: int = _IN | _OUT) -> None:
+            self._ep.register(fd, eventmask)
+
+        def modify(self, fd, eventmask: int) -> None:
+            self._ep.modify(fd, eventmask)
+
+        def unregister(self, fd) -> None:
+            self._ep.unregister(fd)
+
+        def poll(self, timeout=None, maxevents: int = -1) -> list:
+            ep = self._ep
+            events = ep.poll(0, maxevents)
+            if events or timeout == 0:
+                return events
+            if timeout is not None:
+                timeout = float(timeout)
+                if timeout < 0:
+                    timeout = None
+            deadline = None if timeout is None else monotonic() + timeout
+            while True:
+                remaining = None if deadline is None else deadline - monotonic()
+                if remaining is not None and remaining <= 0:
+                    return ep.poll(0, maxevents)
+                try:
+                    wait_read(ep.fileno(), remaining)
+                except TimeoutError:
+                    return ep.poll(0, maxevents)
+                events = ep.poll(0, maxevents)
+                if events:
+                    return events
+
+        def close(self) -> None:
+            if not self._ep.closed:
+                hub = get_hub()
+                w = hub._watches.get(self._ep.fileno())
+                if w is not None:
+                    hub.close_watch(w)  # wake a parked poll() with EBADF before the fd goes
+                self._ep.close()
+
+        def __enter__(self) -> epoll:
+            if self._ep.closed:
+                raise ValueError("I/O operation on closed epoll object")
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.close()
+
+    __all__.append("epoll")

@@ -1,0 +1,61 @@
+"""Cooperative ``os.waitpid``/``os.wait``: waiting for a child parks only the current greenlet.
+
+``os.fork`` needs no replacement: greensock registers ``os.register_at_fork`` hooks, so
+a forked child always gets a new poller, wake-up fd and thread pool for its hub.
+"""
+from __future__ import annotations
+
+import os as _std
+
+from greenlet import getcurrent
+
+from .hub import get_hub
+from .waiting import sleep, wait_read
+
+__all__ = ["fork", "waitpid", "wait"]
+
+fork = _std.fork
+_waitpid = _std.waitpid
+_pidfd_open = getattr(_std, "pidfd_open", None)
+_POLL_FIRST = 0.0005  # polling back-off for "any child" waits, doubling up to _POLL_MAX
+_POLL_MAX = 0.05
+
+
+def waitpid(pid: int, options: int) -> tuple[int, int]:
+    """Like ``os.waitpid``; a blocking wait parks the greenlet instead of the thread.
+
+    A wait for one child's exit watches a pidfd (Linux); other waits (any child, a
+    process group, stops and continues) poll with ``WNOHANG`` at a growing interval.
+    """
+    if options & _std.WNOHANG or getcurrent() is get_hub():
+        return _waitpid(pid, options)
+    result = _waitpid(pid, options | _std.WNOHANG)
+    if result[0]:
+        return result
+    exits_only = not options & (getattr(_std, "WUNTRACED", 0) | getattr(_std, "WCONTINUED", 0))
+    if pid > 0 and exits_only and _pidfd_open is not None:
+        try:
+            fd = _pidfd_open(pid)
+        except OSError:
+            fd = -1  # already reaped by someone else, or pidfds not allowed: poll
+        if fd >= 0:
+            try:
+                while True:
+                    wait_read(fd)
+                    result = _waitpid(pid, options | _std.WNOHANG)
+                    if result[0]:
+                        return result
+            finally:
+                _std.close(fd)
+    delay = _POLL_FIRST
+    while True:
+        sleep(delay)
+        result = _waitpid(pid, options | _std.WNOHANG)
+        if result[0]:
+            return result
+        delay = min(delay * 2, _POLL_MAX)
+
+
+def wait() -> tuple[int, int]:
+    """Like ``os.wait``: wait for any child, parking only the current greenlet."""
+    return waitpid(-1, 0)

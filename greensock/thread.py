@@ -1,0 +1,363 @@
+"""A cooperative ``_thread``: threads are greenlets, locks park only the current greenlet.
+
+``greensock.monkey.patch_thread()`` puts these names into ``_thread`` and ``threading``;
+everything ``threading`` builds on them (``RLock``, ``Condition``, ``Event``,
+``Semaphore``, ``Barrier``, ``Timer``, ``Thread.join``) then cooperates unchanged.
+
+A ``Lock`` keeps its state in a real lock, so it stays correct when an OS thread
+(the hub's thread pool, a thread started before patching) shares it with greenlets:
+a thread without a hub blocks on the real lock, a greenlet parks in its hub, and a
+release from another thread wakes a parked greenlet through its hub's wake-up fd.
+"""
+from __future__ import annotations
+
+import sys
+import weakref
+from _thread import TIMEOUT_MAX
+from _thread import RLock as _RealRLock
+from _thread import allocate_lock as _real_lock
+from _thread import get_ident as _real_ident
+from collections import deque
+from time import monotonic
+from types import SimpleNamespace
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from .exceptions import BlockingSwitchOutError
+from .hub import _tls, get_hub
+
+__all__ = ["Lock", "LockType", "allocate_lock", "start_new_thread", "start_new", "get_ident", "local",
+           "error", "TIMEOUT_MAX"]
+
+error = RuntimeError
+
+
+# One parked greenlet: [greenlet, hub, real thread ident, done]; ``done`` is set by
+# whoever wakes or gives up on it, so a late wake-up is passed on instead of lost.
+_G, _HUB, _TID, _DONE = range(4)
+
+
+class Lock:
+    """A non-reentrant lock whose blocking ``acquire`` parks only the current greenlet."""
+
+    __slots__ = ("_block", "_waiters", "_owner", "__weakref__")
+
+    def __init__(self) -> None:
+        self._block = _real_lock()
+        self._waiters: deque = deque()
+        self._owner = 0  # real thread ident of the holder, to tell a cross-thread wait
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self._block.acquire(False):
+            self._owner = _real_ident()
+            return True
+        if not blocking:
+            if timeout != -1:
+                raise ValueError("can't specify a timeout for a non-blocking call")
+            return False
+        if timeout != -1:
+            if timeout < 0:
+                raise ValueError("timeout value must be a non-negative number")
+            if timeout > TIMEOUT_MAX:
+                raise OverflowError("timeout value is too large")
+        hub = getattr(_tls, "hub", None)
+        if hub is None:
+            # A thread that never used greensock: nothing here can switch, so block for real.
+            got = self._block.acquire(True, timeout)
+            if got:
+                self._owner = _real_ident()
+            return got
+        return self._park(hub, None if timeout == -1 else timeout)
+
+    def _park(self, hub, timeout: float | None) -> bool:
+        cur = getcurrent()
+        if cur is hub:
+            raise BlockingSwitchOutError("a contended lock was acquired in the hub greenlet (a callback); "
+                                         "spawn a greenlet")
+        deadline = None if timeout is None else monotonic() + timeout
+        first = True
+        while True:
+            rec = [cur, hub, _real_ident(), False]
+            if first:
+                self._waiters.append(rec)
+            else:
+                self._waiters.appendleft(rec)  # woken but beaten to it: keep our place
+            first = False
+            if self._block.acquire(False):  # released between the first try and queueing
+                rec[_DONE] = True
+                self._owner = _real_ident()
+                return True
+            other_thread = self._owner != rec[_TID]
+            if other_thread:
+                hub._waiting += 1  # only another thread can wake us: not a deadlock
+            timer = None
+            if deadline is not None:
+                timer = hub.call_later(max(0.0, deadline - monotonic()), _give_up, rec)
+            try:
+                woken = hub.switch()
+            except BaseException:
+                rec[_DONE] = True
+                if not self._block.locked():
+                    self._wake_one()
+                raise
+            finally:
+                if other_thread:
+                    hub._waiting -= 1
+                if timer is not None:
+                    timer.cancel()
+            if self._block.acquire(False):
+                self._owner = _real_ident()
+                return True
+            if not woken:
+                return False
+
+    def release(self) -> None:
+        self._block.release()  # RuntimeError when not locked, as the standard lock does
+        if self._waiters:
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            try:
+                rec = waiters.popleft()
+            except IndexError:
+                return
+            if rec[_DONE]:
+                continue
+            if rec[_TID] == _real_ident():
+                rec[_HUB].run_callback(_wake, self, rec)
+            else:
+                rec[_HUB].run_callback_threadsafe(_wake, self, rec)
+            return
+
+    def locked(self) -> bool:
+        return self._block.locked()
+
+    def _at_fork_reinit(self) -> None:
+        self._block = _real_lock()
+        self._waiters = deque()
+        self._owner = 0
+
+    acquire_lock = acquire
+    release_lock = release
+    locked_lock = locked
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        state = "locked" if self._block.locked() else "unlocked"
+        return f"<{state} {type(self).__module__}.{type(self).__qualname__} object at {id(self):#x}>"
+
+
+def _wake(lock: Lock, rec: list) -> None:
+    """In the waiter's hub: switch to it, or pass the wake-up on if it already gave up."""
+    if rec[_DONE]:
+        if not lock._block.locked():
+            lock._wake_one()
+        return
+    rec[_DONE] = True
+    rec[_G].switch(True)
+
+
+def _give_up(rec: list) -> None:
+    if not rec[_DONE]:
+        rec[_DONE] = True
+        rec[_G].switch(False)
+
+
+LockType = Lock
+allocate_lock = Lock
+
+
+def get_ident() -> int:
+    """The current greenlet's identity: each greenlet is a thread to ``threading``."""
+    return id(getcurrent())
+
+
+# -- threads as greenlets ------------------------------------------------------------------------
+
+_count = 0
+_sentinels: dict = {}  # greenlet -> locks released when it ends (Python 3.10-3.12)
+_nondaemon_handles: set = set()  # handles ``_thread._shutdown`` waits for (Python 3.13)
+
+
+def _bootstrap(function, args, kwargs, handle) -> None:
+    global _count
+    try:
+        function(*args, **kwargs)
+    except (SystemExit, GreenletExit):
+        pass
+    except BaseException as e:
+        hook_args = SimpleNamespace(exc_type=type(e), exc_value=e, exc_traceback=e.__traceback__,
+                                    err_msg=f"Exception ignored in thread started by {function!r}",
+                                    object=function)
+        sys.unraisablehook(hook_args)
+    finally:
+        _count -= 1
+        for lock in _sentinels.pop(getcurrent(), ()):
+            lock.release()
+        if handle is not None:
+            handle._set_done()
+            _nondaemon_handles.discard(handle)
+
+
+def _spawn(function, args, kwargs, handle) -> int:
+    global _count
+    if not callable(function):
+        raise TypeError("first arg must be callable")
+    if not isinstance(args, tuple):
+        raise TypeError("2nd arg must be a tuple")
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise TypeError("optional 3rd arg must be a dictionary")
+    hub = get_hub()
+    g = greenlet(_bootstrap, parent=hub)
+    _count += 1
+    if handle is not None:
+        handle.ident = id(g)
+    hub.run_callback(g.switch, function, args, kwargs or {}, handle)
+    return id(g)
+
+
+def start_new_thread(function, args, kwargs=None) -> int:
+    """Run ``function(*args, **kwargs)`` in a new greenlet; return its identity."""
+    return _spawn(function, args, kwargs, None)
+
+
+start_new = start_new_thread
+
+
+def _set_sentinel() -> Lock:
+    """A lock released when the current greenlet ends (``Thread.join`` on 3.10-3.12)."""
+    lock = Lock()
+    _sentinels.setdefault(getcurrent(), []).append(lock)
+    return lock
+
+
+def count() -> int:
+    """How many greenlets started by ``start_new_thread`` are still running."""
+    return _count
+
+
+class ThreadHandle:
+    """What ``threading`` joins on Python 3.13+: done when the greenlet ends."""
+
+    __slots__ = ("ident", "_done", "__weakref__")
+
+    def __init__(self, ident: int | None = None) -> None:
+        self.ident = ident
+        self._done = Lock()
+        self._done.acquire()
+
+    def is_done(self) -> bool:
+        return not self._done.locked()
+
+    def _set_done(self) -> None:
+        if self._done.locked():
+            self._done.release()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.ident == get_ident() and not self.is_done():
+            raise RuntimeError("Cannot join current thread")
+        if self._done.acquire(True, -1 if timeout is None else max(0.0, timeout)):
+            self._done.release()
+
+
+def start_joinable_thread(function, handle: ThreadHandle | None = None, daemon: bool = True) -> ThreadHandle:
+    """Python 3.13's thread start: the handle's ``join`` waits for the greenlet."""
+    if handle is None:
+        handle = ThreadHandle()
+    _spawn(function, (), None, handle)
+    if not daemon:
+        _nondaemon_handles.add(handle)
+    return handle
+
+
+def make_thread_handle(ident: int) -> ThreadHandle:
+    return ThreadHandle(ident)
+
+
+def join_nondaemon_threads() -> None:
+    """At interpreter exit (3.13+): wait for the non-daemon green threads."""
+    while _nondaemon_handles:
+        _nondaemon_handles.pop().join()
+
+
+# -- per-greenlet storage --------------------------------------------------------------------------
+
+class local:
+    """Attributes private to each greenlet (the cooperative ``threading.local``).
+
+    As the standard pure-Python implementation does, each access swaps in the current
+    greenlet's ``__dict__``; a subclass's ``__init__`` runs again, with the
+    constructor's arguments, the first time a greenlet touches the object.
+    """
+
+    __slots__ = ("_local__impl", "__dict__", "__weakref__")
+
+    def __new__(cls, *args, **kw):
+        if (args or kw) and cls.__init__ is object.__init__:
+            raise TypeError("Initialization arguments are not supported")
+        self = object.__new__(cls)
+        impl = _LocalImpl(args, kw)
+        object.__setattr__(self, "_local__impl", impl)
+        impl.dicts[getcurrent()] = object.__getattribute__(self, "__dict__")
+        return self
+
+    def __getattribute__(self, name):
+        with _swapped(self):
+            return object.__getattribute__(self, name)
+
+    def __setattr__(self, name, value):
+        if name == "__dict__":
+            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
+        with _swapped(self):
+            return object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        if name == "__dict__":
+            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
+        with _swapped(self):
+            return object.__delattr__(self, name)
+
+
+class _LocalImpl:
+    __slots__ = ("dicts", "args", "kw", "lock")
+
+    def __init__(self, args, kw) -> None:
+        self.dicts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.args = args
+        self.kw = kw
+        self.lock = _RealRLock()
+
+
+class _swapped:
+    """Context manager: point ``obj.__dict__`` at the current greenlet's dict."""
+
+    __slots__ = ("obj", "impl")
+
+    def __init__(self, obj: local) -> None:
+        self.obj = obj
+        self.impl = object.__getattribute__(obj, "_local__impl")
+
+    def __enter__(self) -> None:
+        impl = self.impl
+        impl.lock.acquire()
+        cur = getcurrent()
+        d = impl.dicts.get(cur)
+        if d is None:
+            d = {}
+            impl.dicts[cur] = d
+            object.__setattr__(self.obj, "__dict__", d)
+            cls = type(self.obj)
+            if cls.__init__ is not object.__init__:
+                cls.__init__(self.obj, *impl.args, **impl.kw)
+        else:
+            object.__setattr__(self.obj, "__dict__", d)
+
+    def __exit__(self, *exc) -> None:
+        self.impl.lock.release()
