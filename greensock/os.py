@@ -1,4 +1,4 @@
-"""Cooperative ``os.waitpid``/``os.wait``: waiting for a child parks only the current greenlet.
+"""Cooperative ``os`` calls: waiting for a child, or for a pipe, parks only the current greenlet.
 
 ``os.fork`` needs no replacement: greensock registers ``os.register_at_fork`` hooks, so
 a forked child always gets a new poller, wake-up fd and thread pool for its hub.
@@ -6,16 +6,20 @@ a forked child always gets a new poller, wake-up fd and thread pool for its hub.
 from __future__ import annotations
 
 import os as _std
+import select as _select
 
 from greenlet import getcurrent
 
 from .hub import get_hub
-from .waiting import sleep, wait_read
+from .waiting import sleep, wait_read, wait_write
 
-__all__ = ["fork", "waitpid", "wait"]
+__all__ = ["fork", "waitpid", "wait", "read", "write"]
 
 fork = _std.fork
 _waitpid = _std.waitpid
+_read = _std.read
+_write = _std.write
+_real_poll = _select.poll
 _pidfd_open = getattr(_std, "pidfd_open", None)
 _POLL_FIRST = 0.0005  # polling back-off for "any child" waits, doubling up to _POLL_MAX
 _POLL_MAX = 0.05
@@ -59,3 +63,25 @@ def waitpid(pid: int, options: int) -> tuple[int, int]:
 def wait() -> tuple[int, int]:
     """Like ``os.wait``: wait for any child, parking only the current greenlet."""
     return waitpid(-1, 0)
+
+
+def _ready(fd: int, mask: int) -> bool:
+    p = _real_poll()
+    p.register(fd, mask)
+    return bool(p.poll(0))
+
+
+def read(fd: int, n: int) -> bytes:
+    """Like ``os.read``; on a pipe, socket or terminal with nothing to read yet, parks the
+    greenlet until data (or EOF) arrives instead of blocking the thread. Regular files
+    are always ready, so they read at once."""
+    if not _ready(fd, _select.POLLIN) and getcurrent() is not get_hub():
+        wait_read(fd)
+    return _read(fd, n)
+
+
+def write(fd: int, data) -> int:
+    """Like ``os.write``; on a full pipe, parks the greenlet until there is room first."""
+    if not _ready(fd, _select.POLLOUT) and getcurrent() is not get_hub():
+        wait_write(fd)
+    return _write(fd, data)

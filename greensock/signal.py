@@ -10,13 +10,16 @@ other greenlet, the handler runs right there, as it would without greensock.
 """
 from __future__ import annotations
 
+import os
 import signal as _std
+from _thread import get_native_id
+from _thread import interrupt_main as _real_interrupt_main
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from .hub import _tls
 
-__all__ = ["signal", "getsignal"]
+__all__ = ["signal", "getsignal", "interrupt_main"]
 
 _real_signal = _std.signal
 _real_getsignal = _std.getsignal
@@ -51,7 +54,9 @@ def _run(hub, handler, signum: int, frame) -> None:
     except GreenletExit:
         pass
     except BaseException as e:
-        hub.run_callback(hub._throw_to_main, e)
+        # Raised in the main greenlet at once, before anything else the hub has queued
+        # can run there; this greenlet is left behind and collected.
+        hub.parent.throw(e)
 
 
 def _unwrap(handler):
@@ -68,3 +73,27 @@ def signal(signalnum: int, handler):
 def getsignal(signalnum: int):
     """Like ``signal.getsignal``: the handler the user installed, not greensock's wrapper."""
     return _unwrap(_real_getsignal(signalnum))
+
+
+def interrupt_main(signum: int = _std.SIGINT) -> None:
+    """Like ``_thread.interrupt_main``: called from another greenlet, the signal's Python
+    handler runs and its exception (``KeyboardInterrupt`` by default) is raised in the
+    main greenlet at once, where the standard library raises it in the main thread."""
+    hub = getattr(_tls, "hub", None)
+    in_main_thread = get_native_id() == os.getpid()  # Linux: the main thread's id is the pid
+    if hub is None or not in_main_thread or getcurrent() is hub.parent:
+        return _real_interrupt_main(signum)
+    handler = _unwrap(_real_getsignal(signum))  # ValueError for a bad signal number
+    if not callable(handler):
+        return  # SIG_DFL or SIG_IGN: the standard function does nothing either
+    cur = getcurrent()
+    if cur is hub:
+        hub.run_callback(_start, hub, handler, signum, None)
+        return
+    try:
+        handler(signum, None)
+    except BaseException as e:
+        # The main greenlet gets the exception now, as the main thread would at its next
+        # instruction; this greenlet carries on once the main greenlet yields.
+        hub.run_callback(cur.switch)
+        hub.parent.throw(e)

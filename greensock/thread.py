@@ -38,9 +38,17 @@ _G, _HUB, _TID, _DONE = range(4)
 
 
 class Lock:
-    """A non-reentrant lock whose blocking ``acquire`` parks only the current greenlet."""
+    """A non-reentrant lock whose blocking ``acquire`` parks only the current greenlet.
+
+    As in the standard library, the type can be instantiated from Python 3.13 on;
+    before, locks come from ``allocate_lock()``.
+    """
 
     __slots__ = ("_block", "_waiters", "_owner", "__weakref__")
+
+    if sys.version_info < (3, 13):
+        def __new__(cls, *args, **kwargs):
+            raise TypeError(f"cannot create '{cls.__module__}.{cls.__name__}' instances")
 
     def __init__(self) -> None:
         self._block = _real_lock()
@@ -48,18 +56,18 @@ class Lock:
         self._owner = 0  # real thread ident of the holder, to tell a cross-thread wait
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if self._block.acquire(False):
-            self._owner = _real_ident()
-            return True
-        if not blocking:
-            if timeout != -1:
-                raise ValueError("can't specify a timeout for a non-blocking call")
-            return False
         if timeout != -1:
+            if not blocking:
+                raise ValueError("can't specify a timeout for a non-blocking call")
             if timeout < 0:
                 raise ValueError("timeout value must be a non-negative number")
             if timeout > TIMEOUT_MAX:
                 raise OverflowError("timeout value is too large")
+        if self._block.acquire(False):
+            self._owner = _real_ident()
+            return True
+        if not blocking:
+            return False
         hub = getattr(_tls, "hub", None)
         if hub is None:
             # A thread that never used greensock: nothing here can switch, so block for real.
@@ -134,7 +142,7 @@ class Lock:
     def locked(self) -> bool:
         return self._block.locked()
 
-    def _at_fork_reinit(self) -> None:
+    def _at_fork_reinit(self) -> None:  # threading calls it in a forked child
         self._block = _real_lock()
         self._waiters = deque()
         self._owner = 0
@@ -171,7 +179,24 @@ def _give_up(rec: list) -> None:
 
 
 LockType = Lock
-allocate_lock = Lock
+
+
+class _LockFactory:
+    """``allocate_lock()``: a callable object, not a function, so that (like the builtin)
+    it does not turn into a method when stored on a class."""
+
+    __slots__ = ()
+
+    def __call__(self) -> Lock:
+        lock = object.__new__(Lock)
+        lock.__init__()
+        return lock
+
+    def __repr__(self) -> str:
+        return "<greensock.thread.allocate_lock>"
+
+
+allocate_lock = _LockFactory()
 
 
 def get_ident() -> int:
@@ -194,7 +219,7 @@ def _bootstrap(function, args, kwargs, handle) -> None:
         pass
     except BaseException as e:
         hook_args = SimpleNamespace(exc_type=type(e), exc_value=e, exc_traceback=e.__traceback__,
-                                    err_msg=f"Exception ignored in thread started by {function!r}",
+                                    err_msg="Exception ignored in thread started by",
                                     object=function)
         sys.unraisablehook(hook_args)
     finally:
@@ -233,7 +258,7 @@ start_new = start_new_thread
 
 def _set_sentinel() -> Lock:
     """A lock released when the current greenlet ends (``Thread.join`` on 3.10-3.12)."""
-    lock = Lock()
+    lock = allocate_lock()
     _sentinels.setdefault(getcurrent(), []).append(lock)
     return lock
 
@@ -250,7 +275,7 @@ class ThreadHandle:
 
     def __init__(self, ident: int | None = None) -> None:
         self.ident = ident
-        self._done = Lock()
+        self._done = allocate_lock()
         self._done.acquire()
 
     def is_done(self) -> bool:

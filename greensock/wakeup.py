@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import os
 
+_read = os.read  # captured: greensock.monkey may replace os.read/os.write
+_write = os.write
+
 
 class Wakeup:
     """An fd the poller watches; ``wake()`` from any thread makes it readable."""
@@ -20,13 +23,13 @@ class Wakeup:
 
     def wake(self) -> None:
         try:
-            os.write(self._wfd, self._token)
+            _write(self._wfd, self._token)
         except OSError:
             return  # already pending (pipe full / counter saturated) or closed at exit
 
     def drain(self) -> None:
         try:
-            while os.read(self.fd, 4096):
+            while _read(self.fd, 4096):
                 if self._wfd == self.fd:
                     break
         except (BlockingIOError, OSError):

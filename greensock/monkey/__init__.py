@@ -202,6 +202,7 @@ def patch_thread() -> None:
     import threading
 
     from .. import thread as gthread
+    from . import threads
     main_ident = threading.main_thread().ident
     in_main_thread = main_ident == _thread.get_ident()
     for module in (_thread, threading):
@@ -215,10 +216,15 @@ def patch_thread() -> None:
     _patch(_thread, "_count", gthread.count)
     _patch(_thread, "_local", gthread.local)
     _patch(_thread, "RLock", threading._PyRLock)
-    _patch(threading, "Lock", gthread.Lock)
+    _patch(threading, "Lock", gthread.Lock if sys.version_info >= (3, 13) else gthread.allocate_lock)
+    if hasattr(_thread, "lock"):
+        _patch(_thread, "lock", gthread.Lock)
+    _patch(_thread, "interrupt_main", greensock.signal.interrupt_main)
+    _patch(threading, "excepthook", threads.excepthook)
+    _patch(threading, "__excepthook__", threads.excepthook)
     _patch(threading, "_CRLock", None)
     _patch(threading, "local", gthread.local)
-    _patch(threading, "_DummyThread", _green_dummy_thread(threading))
+    _patch(threading, "_DummyThread", threads.make_dummy_thread_class(threading))
     if hasattr(threading, "_start_joinable_thread"):  # Python 3.13+
         _patch(_thread, "start_joinable_thread", gthread.start_joinable_thread)
         _patch(threading, "_start_joinable_thread", gthread.start_joinable_thread)
@@ -248,32 +254,9 @@ def patch_thread() -> None:
                 main._handle._set_done()
 
 
-def _green_dummy_thread(threading):
-    """A ``_DummyThread`` (what ``current_thread()`` gives a plain greenlet) that leaves
-    ``threading._active`` when its greenlet is gone, so greenlets do not leak entries."""
-    import weakref
-
-    from greenlet import getcurrent
-
-    base = threading._DummyThread
-
-    class _DummyThread(base):
-        def __init__(self) -> None:
-            base.__init__(self)
-            ident = self._ident
-            me = weakref.ref(self)
-
-            def _forget(_ref, ident=ident) -> None:
-                with threading._active_limbo_lock:
-                    if threading._active.get(ident) is me():
-                        del threading._active[ident]
-            self._greenlet_ref = weakref.ref(getcurrent(), _forget)
-
-    return _DummyThread
-
-
 def patch_os() -> None:
-    """``os.waitpid`` and ``os.wait`` park only the current greenlet.
+    """``os.waitpid``, ``os.wait``, and ``os.read``/``os.write`` on pipes park only the
+    current greenlet.
 
     ``os.fork`` needs nothing: greensock's at-fork hooks give the child a new poller,
     wake-up fd and thread pool whether or not anything was patched.
@@ -285,6 +268,8 @@ def patch_os() -> None:
     from .. import os as gos
     _patch(os, "waitpid", gos.waitpid)
     _patch(os, "wait", gos.wait)
+    _patch(os, "read", gos.read)
+    _patch(os, "write", gos.write)
 
 
 def patch_subprocess() -> None:
