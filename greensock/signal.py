@@ -1,12 +1,12 @@
 """Cooperative signal handlers: a handler may block, and runs in a greenlet of its own.
 
 CPython runs a Python signal handler in the main thread, inside whatever code is
-executing there. Under greensock that is often the hub, waiting in the poller, where
-a handler could not sleep, lock or do I/O. ``signal()`` installs a wrapper: when the
-signal arrives in the hub, the handler is started in a new greenlet (the hub's
-wake-up fd ends the current poll at once); if it raises, the exception goes to the
-main greenlet, where the standard library would have raised it. Arriving in any
-other greenlet, the handler runs right there, as it would without greensock.
+executing there. Under greensock that may be the hub, waiting in the poller, where a
+handler could not sleep, lock or do I/O, or any greenlet. ``signal()`` installs a
+wrapper: arriving while the main greenlet runs, the handler runs right there, as it
+would without greensock; arriving anywhere else, it starts in a new greenlet (the
+hub's wake-up fd ends a poll in progress at once), and if it raises, the exception
+goes to the main greenlet, where the standard library would have raised it.
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ class _GreenHandler:
 
     def __call__(self, signum: int, frame) -> None:
         hub = getattr(_tls, "hub", None)
-        if hub is None or getcurrent() is not hub:
-            self.handler(signum, frame)
+        if hub is None or getcurrent() is hub.parent:
+            self.handler(signum, frame)  # in the main greenlet: exactly the standard behaviour
         else:
             hub.run_callback_threadsafe(_start, hub, self.handler, signum, frame)
 

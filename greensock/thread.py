@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sys
 import weakref
-from _thread import TIMEOUT_MAX
+from _thread import TIMEOUT_MAX, get_native_id
 from _thread import RLock as _RealRLock
 from _thread import allocate_lock as _real_lock
 from _thread import get_ident as _real_ident
 from collections import deque
+from os import getpid
 from time import monotonic
 from types import SimpleNamespace
 
@@ -69,8 +70,10 @@ class Lock:
         if not blocking:
             return False
         hub = getattr(_tls, "hub", None)
+        if hub is None and get_native_id() == getpid():  # Linux: the main thread's id is the pid
+            hub = get_hub()
         if hub is None:
-            # A thread that never used greensock: nothing here can switch, so block for real.
+            # A real thread that never used greensock: nothing here can switch; block for real.
             got = self._block.acquire(True, timeout)
             if got:
                 self._owner = _real_ident()

@@ -101,6 +101,8 @@ def _iter_tests(suite):
 
 def run_child(module: str, progress_path: str, skip_path: str | None, patched: bool) -> None:
     """In the child process: patch, load ``test.<module>`` and run what is not skipped."""
+    # A background job inherits SIGINT ignored; the tests expect Python's usual handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if patched:
         from greensock import monkey
         monkey.patch_all()
