@@ -20,9 +20,10 @@ def run_py(code: str, *args: str, timeout: float = 40, expect_rc: int = 0) -> st
     return proc.stdout
 
 
-def run_patched(code: str, **kwargs) -> str:
-    """``run_py`` after ``patch_all()``, with a ticker greenlet appending to ``ticks``."""
-    return run_py(PATCHED + textwrap.dedent(code), **kwargs)
+def run_patched(*parts: str, **kwargs) -> str:
+    """``run_py`` on ``parts`` (each dedented) after ``patch_all()``, with a ticker greenlet
+    appending to ``ticks``."""
+    return run_py(PATCHED + "".join(textwrap.dedent(p) for p in parts), **kwargs)
 
 
 PATCHED = """
