@@ -203,8 +203,13 @@ allocate_lock = _LockFactory()
 
 
 def get_ident() -> int:
-    """The current greenlet's identity: each greenlet is a thread to ``threading``."""
-    return id(getcurrent())
+    """The current greenlet's identity: each greenlet is a thread to ``threading``.
+
+    A thread's root greenlet keeps the real thread identity, so the main thread (and any
+    real thread) is still known by the number the interpreter and C extensions use.
+    """
+    g = getcurrent()
+    return _real_ident() if g.parent is None else id(g)
 
 
 # -- threads as greenlets ------------------------------------------------------------------------

@@ -26,6 +26,8 @@ import greensock.thread
 import greensock.threadpool
 import greensock.waiting  # noqa: F401
 
+from . import reimport
+
 __all__ = ["MonkeyPatchWarning", "patch_all", "patch_socket", "patch_dns", "patch_time", "patch_select",
            "patch_selectors", "patch_ssl", "patch_thread", "patch_os", "patch_subprocess", "patch_signal",
            "patch_queue", "is_module_patched", "is_object_patched", "get_original"]
@@ -40,10 +42,20 @@ _saved: dict[str, dict[str, object]] = {}  # module name -> {attribute: original
 _done: set[str] = set()  # the patch_<name> functions that have run, and the modules they changed
 
 
-def _patch(module, name: str, value, record_as: str | None = None) -> None:
-    """Set ``module.name`` to ``value`` (deleting it for ``_MISSING``), keeping the first original."""
+def _patch(module, name: str, value, record_as: str | None = None, fresh=None) -> None:
+    """Set ``module.name`` to ``value`` (deleting it for ``_MISSING``), keeping the first original.
+
+    The replacement is applied again if the module is imported afresh: ``value``, or
+    ``fresh(new_module)`` when the value must come from the new module itself.
+    """
     saved = _saved.setdefault(record_as or module.__name__, {})
     saved.setdefault(name, getattr(module, name, _MISSING))
+    _set(module, name, value)
+    if record_as is None:
+        reimport.remember(module.__name__, name, fresh or (lambda _module: value), _set)
+
+
+def _set(module, name: str, value) -> None:
     if value is _MISSING:
         if hasattr(module, name):
             delattr(module, name)
@@ -203,8 +215,6 @@ def patch_thread() -> None:
 
     from .. import thread as gthread
     from . import threads
-    main_ident = threading.main_thread().ident
-    in_main_thread = main_ident == _thread.get_ident()
     for module in (_thread, threading):
         prefix = "_" if module is threading else ""
         _patch(module, prefix + "allocate_lock", gthread.allocate_lock)
@@ -240,18 +250,6 @@ def patch_thread() -> None:
         _patch(threading, "_start_new_thread", gthread.start_new_thread)
         _patch(threading, "_set_sentinel", gthread._set_sentinel)
         _patch(_thread, "_set_sentinel", gthread._set_sentinel)
-    # The main thread is now the main greenlet: file it under its new identity.
-    main = threading.main_thread()
-    green_ident = gthread.get_ident()
-    if in_main_thread and main_ident in threading._active:
-        with threading._active_limbo_lock:
-            threading._active[green_ident] = threading._active.pop(main_ident)
-        main._ident = green_ident
-        if hasattr(main, "_handle"):
-            done = main._handle.is_done()
-            main._handle = gthread.ThreadHandle(green_ident)
-            if done:
-                main._handle._set_done()
 
 
 def patch_os() -> None:
@@ -296,12 +294,15 @@ def patch_signal() -> None:
 
 
 def patch_queue() -> None:
-    """``queue.SimpleQueue`` becomes the pure-Python one built on ``threading`` (the C one
-    blocks the thread); with ``patch_thread`` every queue class cooperates."""
+    """``queue.SimpleQueue`` (and ``_queue.SimpleQueue``) becomes the pure-Python one built
+    on ``threading`` (the C one blocks the thread); with ``patch_thread`` every queue class
+    cooperates."""
     if not _once("queue", "queue"):
         return
+    import _queue
     import queue
-    _patch(queue, "SimpleQueue", queue._PySimpleQueue)
+    _patch(queue, "SimpleQueue", queue._PySimpleQueue, fresh=lambda module: module._PySimpleQueue)
+    _patch(_queue, "SimpleQueue", queue._PySimpleQueue)
 
 
 def patch_all(socket: bool = True, dns: bool = True, time: bool = True, select: bool = True,
