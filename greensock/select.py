@@ -5,6 +5,8 @@ import select as _std
 from select import *  # noqa: F403 - mirror the standard module's names
 from time import monotonic
 
+from greenlet import getcurrent
+
 from .hub import get_hub
 from .waiting import sleep, wait_read
 
@@ -91,10 +93,14 @@ def select(rlist, wlist, xlist, timeout: float | None = None):
     for fds, mask in ((rfds, _IN), (wfds, _OUT), (xfds, getattr(_std, "POLLPRI", _IN))):
         for fd in fds:
             interest[fd] = interest.get(fd, 0) | mask
+    parked = False
     while True:
         ready = _real_select(rfds, wfds, xfds, 0)  # the standard checks: EBADF, fd range
         if any(ready) or timeout == 0:
+            if not parked and timeout != 0:
+                _fair_yield()
             break
+        parked = True
         remaining = _remaining(deadline)
         if remaining is not None and remaining <= 0:
             break
@@ -105,6 +111,17 @@ def select(rlist, wlist, xlist, timeout: float | None = None):
             break
     rr, ww, xx = (set(fds) for fds in ready)
     return ([o for o, fd in r if fd in rr], [o for o, fd in w if fd in ww], [o for o, fd in x if fd in xx])
+
+
+def _fair_yield() -> None:
+    """A blocking select/poll that finds fds ready at once still lets the hub take a turn.
+
+    Otherwise an event loop whose fds are always ready (a socket it may write to, say)
+    would never switch, and greenlets waiting for I/O would starve.
+    """
+    hub = get_hub()
+    if getcurrent() is not hub:
+        sleep(0)
 
 
 def _idle(timeout: float | None) -> None:
@@ -167,10 +184,14 @@ class Poll:
         self._busy = True
         try:
             deadline = None if ms is None else monotonic() + ms / 1000.0
+            parked = False
             while True:
                 ready = self._poll.poll(0)
                 if ready or ms == 0:
+                    if not parked and ms != 0:
+                        _fair_yield()
                     return ready
+                parked = True
                 remaining = _remaining(deadline)
                 if remaining is not None and remaining <= 0:
                     return ready
@@ -231,6 +252,8 @@ if _real_epoll is not None:
             ep = self._ep
             events = ep.poll(0, maxevents)
             if events or timeout == 0:
+                if events and timeout != 0:
+                    _fair_yield()
                 return events
             if timeout is not None:
                 timeout = float(timeout)
