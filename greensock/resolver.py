@@ -64,6 +64,9 @@ def gethostbyaddr(ip: str):
 
 
 def getnameinfo(sockaddr, flags: int) -> tuple:
+    if not isinstance(sockaddr, tuple):
+        del sockaddr  # the traceback keeps this frame: it must not keep the argument alive
+        raise TypeError("getnameinfo() argument 1 must be a tuple")
     if flags & _socket.NI_NUMERICHOST and flags & _socket.NI_NUMERICSERV:
         return _socket.getnameinfo(sockaddr, flags)
     return _in_thread(_socket.getnameinfo, sockaddr, flags)

@@ -40,6 +40,7 @@ _recv = _ss.recv
 _recv_into = _ss.recv_into
 _send = _ss.send
 _EAGAIN = (errno.EAGAIN, errno.EWOULDBLOCK)
+_DONTWAIT = getattr(_std, "MSG_DONTWAIT", 0)
 _CONNECTING = (errno.EINPROGRESS, errno.EALREADY, errno.EWOULDBLOCK, errno.EAGAIN)
 _INET = (_std.AF_INET, getattr(_std, "AF_INET6", -1))
 
@@ -79,6 +80,7 @@ class socket(_std.socket):
         return self._timeout
 
     def setblocking(self, flag: bool) -> None:
+        _ss.setblocking(self, False)  # the fd stays non-blocking; an invalid fd raises, as in C
         self._timeout = None if flag else 0.0
 
     def getblocking(self) -> bool:
@@ -88,10 +90,12 @@ class socket(_std.socket):
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         w = self._watch
         while True:
-            if w.readable or self._timeout == 0.0:
+            if w.readable or self._timeout == 0.0 or flags:
                 try:
                     data = _recv(self, bufsize, flags)
                 except BlockingIOError:
+                    if flags & _DONTWAIT:
+                        raise
                     w.readable = False
                 else:
                     if 0 < len(data) < bufsize and self._stream and not flags and w.readable is True:
@@ -106,10 +110,12 @@ class socket(_std.socket):
     def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:
         w = self._watch
         while True:
-            if w.readable or self._timeout == 0.0:
+            if w.readable or self._timeout == 0.0 or flags:
                 try:
                     n = _recv_into(self, buffer, nbytes, flags)
                 except BlockingIOError:
+                    if flags & _DONTWAIT:
+                        raise
                     w.readable = False
                 else:
                     if 0 < n < (nbytes or len(buffer)) and self._stream and not flags and w.readable is True:
@@ -121,10 +127,12 @@ class socket(_std.socket):
 
     def send(self, data, flags: int = 0) -> int:
         w = self._watch
-        if w.writable or self._timeout == 0.0:
+        if w.writable or self._timeout == 0.0 or flags:
             try:
                 return _send(self, data, flags)
             except BlockingIOError:
+                if flags & _DONTWAIT:
+                    raise
                 w.writable = False
         return self._write_slow(_send, data, flags)
 
@@ -179,53 +187,58 @@ class socket(_std.socket):
                 except BlockingIOError:
                     w.writable = False
 
-    def _read_op(self, op, *args):
-        """Any read-like call: try it, wait on EAGAIN."""
+    def _read_op(self, op, flags: int, *args):
+        """Any read-like call: try it, wait on EAGAIN (unless ``flags`` has MSG_DONTWAIT)."""
         w = self._watch
-        if w.readable or self._timeout == 0.0:
+        if w.readable or self._timeout == 0.0 or flags:
             try:
                 return op(self, *args)
             except BlockingIOError:
+                if flags & _DONTWAIT:
+                    raise
                 w.readable = False
         return self._read_slow(op, *args)
 
-    def _write_op(self, op, *args):
+    def _write_op(self, op, flags: int, *args):
+        """Any write-like call: try it, wait on EAGAIN (unless ``flags`` has MSG_DONTWAIT)."""
         w = self._watch
-        if w.writable or self._timeout == 0.0:
+        if w.writable or self._timeout == 0.0 or flags:
             try:
                 return op(self, *args)
             except BlockingIOError:
+                if flags & _DONTWAIT:
+                    raise
                 w.writable = False
         return self._write_slow(op, *args)
 
     def recvfrom(self, bufsize: int, flags: int = 0):
-        return self._read_op(_ss.recvfrom, bufsize, flags)
+        return self._read_op(_ss.recvfrom, flags, bufsize, flags)
 
     def recvfrom_into(self, buffer, nbytes: int = 0, flags: int = 0):
-        return self._read_op(_ss.recvfrom_into, buffer, nbytes, flags)
+        return self._read_op(_ss.recvfrom_into, flags, buffer, nbytes, flags)
 
     def sendto(self, data, *args) -> int:
         if len(args) == 1:
             args = (0, self._resolved(args[0]))
         elif len(args) == 2:
             args = (args[0], self._resolved(args[1]))
-        return self._write_op(_ss.sendto, data, *args)
+        return self._write_op(_ss.sendto, args[0] if len(args) == 2 else 0, data, *args)
 
     if hasattr(_ss, "recvmsg"):
         def recvmsg(self, bufsize: int, ancbufsize: int = 0, flags: int = 0):
-            return self._read_op(_ss.recvmsg, bufsize, ancbufsize, flags)
+            return self._read_op(_ss.recvmsg, flags, bufsize, ancbufsize, flags)
 
         def recvmsg_into(self, buffers, ancbufsize: int = 0, flags: int = 0):
-            return self._read_op(_ss.recvmsg_into, buffers, ancbufsize, flags)
+            return self._read_op(_ss.recvmsg_into, flags, buffers, ancbufsize, flags)
 
         def sendmsg(self, buffers, ancdata=(), flags: int = 0, address=None) -> int:
             if address is None:
-                return self._write_op(_ss.sendmsg, buffers, ancdata, flags)
-            return self._write_op(_ss.sendmsg, buffers, ancdata, flags, self._resolved(address))
+                return self._write_op(_ss.sendmsg, flags, buffers, ancdata, flags)
+            return self._write_op(_ss.sendmsg, flags, buffers, ancdata, flags, self._resolved(address))
 
     # -- accept and connect ---------------------------------------------------------------------
     def _accept(self):
-        return self._read_op(_ss._accept)
+        return self._read_op(_ss._accept, 0)
 
     def accept(self):
         """Wait for a connection; return ``(socket, address)`` like the standard library."""
@@ -274,8 +287,9 @@ class socket(_std.socket):
                 raise OSError(err, os.strerror(err))
 
     def connect_ex(self, address) -> int:
+        address = self._resolved(address)  # a name that does not resolve raises, as in C
         try:
-            self.connect(address)
+            socket.connect(self, address)  # not self.connect: SSLSocket.connect calls this
         except TimeoutError:
             return errno.ETIMEDOUT
         except OSError as e:
@@ -286,6 +300,7 @@ class socket(_std.socket):
 
     # -- sendfile without blocking the hub --------------------------------------------------------
     def _sendfile_use_sendfile(self, file, offset: int = 0, count: int | None = None) -> int:
+        self._check_sendfile_params(file, offset, count)
         try:
             fileno = file.fileno()
         except (AttributeError, OSError) as e:

@@ -10,8 +10,9 @@ file: a test that makes no progress for ``--hang-after`` seconds is a hang; the 
 killed and restarted after it, so one hang costs one test, not the module. A child that
 dies in a test is restarted the same way (the test counts as errored).
 
-Per module the table shows tests run, passed, failed, errored, skipped and hung, and
-how many failures were not in the expected list (``expected_failures.py``).
+Per module the table shows tests run, passed, failed, errored, skipped and hung, how
+many failures were not in the expected list, and how many tests were not started
+because they cannot end under cooperative threads (both lists: ``expected_failures.py``).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from .expected_failures import EXPECTED_FAILURES
+from .expected_failures import EXPECTED_FAILURES, NOT_RUN
 
 DEFAULT_MODULES = (
     "test_socket", "test_selectors", "test_select", "test_poll", "test_epoll", "test_ssl", "test_socketserver",
@@ -146,7 +147,9 @@ def run_module(module: str, hang_after: float = 60.0, patched: bool = True) -> d
     progress = os.path.join(workdir, "progress")
     skip_file = os.path.join(workdir, "skip")
     open(progress, "w").close()
-    open(skip_file, "w").close()
+    with open(skip_file, "w") as f:
+        if patched:
+            f.write("".join(t + "\n" for t in NOT_RUN))
     hung: list[str] = []
     crashed: list[str] = []
     started = time.monotonic()
@@ -171,14 +174,17 @@ def run_module(module: str, hang_after: float = 60.0, patched: bool = True) -> d
         outcomes, running, done = _read_progress(progress)
         if done:
             break
-        if running is None:
-            break  # died outside any test (import error, crash at exit): nothing to skip past
+        if running is None:  # died outside any test: nothing to skip past
+            if not outcomes:
+                with open(progress, "a") as f:
+                    f.write(f"errored\t{module} (the module did not load; see {workdir}/log)\n")
+            break
         if child.returncode == -signal.SIGKILL:
             hung.append(running)
         else:
             crashed.append(running)
         with open(skip_file, "w") as f:
-            f.write("".join(t + "\n" for t in [*outcomes, *hung, *crashed]))
+            f.write("".join(t + "\n" for t in [*outcomes, *hung, *crashed, *(NOT_RUN if patched else ())]))
         with open(progress, "a") as f:
             f.write(f"{'hung' if running in hung else 'errored'}\t{running}\n")
     outcomes, _, _ = _read_progress(progress)
@@ -186,8 +192,11 @@ def run_module(module: str, hang_after: float = 60.0, patched: bool = True) -> d
     for status in outcomes.values():
         counts[status] += 1
     failures = sorted(t for t, s in outcomes.items() if s in ("failed", "errored", "hung"))
+    prefix = f"test.{module}."
+    not_run = sorted(t for t in NOT_RUN if t.startswith(prefix)) if patched else []
     return {
-        "module": module, "run": len(outcomes), **counts, "seconds": round(time.monotonic() - started, 1),
+        "module": module, "run": len(outcomes), **counts, "not_run": not_run,
+        "seconds": round(time.monotonic() - started, 1),
         "failures": failures, "unexpected": [t for t in failures if t not in EXPECTED_FAILURES],
         "log": os.path.join(workdir, "log"),
     }
@@ -202,11 +211,11 @@ def _kill_group(pid: int) -> None:
 
 def format_table(results: list[dict]) -> str:
     """A Markdown table: one row per module and a total."""
-    head = "| module | run | passed | failed | errored | skipped | hung | unexpected | seconds |"
-    rows = [head, "|" + "---|" * 9]
-    total = dict.fromkeys(("run", *STATUSES, "unexpected", "seconds"), 0)
+    head = "| module | run | passed | failed | errored | skipped | hung | unexpected | not run | seconds |"
+    rows = [head, "|" + "---|" * 10]
+    total = dict.fromkeys(("run", *STATUSES, "unexpected", "not run", "seconds"), 0)
     for r in results:
-        cells = [r["run"], *(r[s] for s in STATUSES), len(r["unexpected"]), r["seconds"]]
+        cells = [r["run"], *(r[s] for s in STATUSES), len(r["unexpected"]), len(r["not_run"]), r["seconds"]]
         rows.append(f"| {r['module']} | " + " | ".join(str(c) for c in cells) + " |")
         for key, value in zip(total, cells, strict=True):
             total[key] += value
@@ -240,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         for test_id in shown:
             note = EXPECTED_FAILURES.get(test_id, "UNEXPECTED")
             print(f"  {r['module']}: {test_id}: {note}")
+        for test_id in r["not_run"]:
+            print(f"  {r['module']}: {test_id}: not run: {NOT_RUN[test_id]}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"python": sys.version.split()[0], "patched": not args.unpatched, "results": results}, f,
