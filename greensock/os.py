@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os as _std
 import select as _select
+from fcntl import F_GETFL as _F_GETFL
+from fcntl import fcntl as _fcntl
 
 from greenlet import getcurrent
 
@@ -65,23 +67,32 @@ def wait() -> tuple[int, int]:
     return waitpid(-1, 0)
 
 
-def _ready(fd: int, mask: int) -> bool:
+def _must_wait(fd: int, mask: int, modes: tuple[int, ...]) -> bool:
+    """Whether a blocking ``read``/``write`` on ``fd`` would block: the fd is in blocking
+    mode, open for this direction and not ready. Anything else goes straight to the
+    system call, which returns or fails at once, exactly as unpatched."""
+    try:
+        flags = _fcntl(fd, _F_GETFL)
+    except OSError:
+        return False  # a bad fd: let the real call raise
+    if flags & _std.O_NONBLOCK or flags & _std.O_ACCMODE not in modes:
+        return False
     p = _real_poll()
     p.register(fd, mask)
-    return bool(p.poll(0))
+    return not p.poll(0) and getcurrent() is not get_hub()
 
 
 def read(fd: int, n: int) -> bytes:
     """Like ``os.read``; on a pipe, socket or terminal with nothing to read yet, parks the
     greenlet until data (or EOF) arrives instead of blocking the thread. Regular files
     are always ready, so they read at once."""
-    if not _ready(fd, _select.POLLIN) and getcurrent() is not get_hub():
+    if _must_wait(fd, _select.POLLIN, (_std.O_RDONLY, _std.O_RDWR)):
         wait_read(fd)
     return _read(fd, n)
 
 
 def write(fd: int, data) -> int:
     """Like ``os.write``; on a full pipe, parks the greenlet until there is room first."""
-    if not _ready(fd, _select.POLLOUT) and getcurrent() is not get_hub():
+    if _must_wait(fd, _select.POLLOUT, (_std.O_WRONLY, _std.O_RDWR)):
         wait_write(fd)
     return _write(fd, data)

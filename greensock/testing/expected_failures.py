@@ -41,4 +41,6 @@ NOT_RUN: dict[str, str] = {
     "test.test_signal.StressTest.test_stress_modifying_handlers":
         "one thread spins raising signals while another spins replacing handlers; neither ever blocks, so "
         "without preemption the first never runs and the second never stops",
+    "test.test_socket.ThreadedVSOCKSocketStreamTest.testStream":
+        "hangs without greensock too on this machine (no VSOCK transport behind the local CID)",
 }
