@@ -71,15 +71,17 @@ def _must_wait(fd: int, mask: int, modes: tuple[int, ...]) -> bool:
     """Whether a blocking ``read``/``write`` on ``fd`` would block: the fd is in blocking
     mode, open for this direction and not ready. Anything else goes straight to the
     system call, which returns or fails at once, exactly as unpatched."""
-    try:
-        flags = _fcntl(fd, _F_GETFL)
-    except OSError:
-        return False  # a bad fd: let the real call raise
-    if flags & _std.O_NONBLOCK or flags & _std.O_ACCMODE not in modes:
+    if getcurrent() is get_hub():
         return False
     p = _real_poll()
     p.register(fd, mask)
-    return not p.poll(0) and getcurrent() is not get_hub()
+    if p.poll(0):
+        return False  # ready (always, for a regular file), or an error the call will report
+    try:
+        flags = _fcntl(fd, _F_GETFL)
+    except OSError:
+        return False
+    return not flags & _std.O_NONBLOCK and flags & _std.O_ACCMODE in modes
 
 
 def read(fd: int, n: int) -> bytes:

@@ -1,4 +1,5 @@
-"""Cooperative ``select.select`` and ``select.poll``: they park only the calling greenlet."""
+"""Cooperative ``select.select``, ``select.poll`` and ``select.epoll``: they park only the
+calling greenlet."""
 from __future__ import annotations
 
 import select as _std
@@ -8,7 +9,7 @@ from time import monotonic
 from greenlet import getcurrent
 
 from .hub import get_hub
-from .waiting import sleep, wait_read
+from .waiting import sleep
 
 # devpoll/kqueue do not exist where greensock runs them; code that probes for them falls
 # back to epoll or poll, which cooperate.
@@ -22,7 +23,6 @@ _real_epoll = getattr(_std, "epoll", None)
 _real_select = _std.select
 _IN = getattr(_std, "POLLIN", 1) | getattr(_std, "POLLPRI", 2)
 _OUT = getattr(_std, "POLLOUT", 4)
-_ERR = getattr(_std, "POLLERR", 8) | getattr(_std, "POLLHUP", 16) | getattr(_std, "POLLNVAL", 32)
 
 
 def _fd(obj) -> int:
@@ -218,19 +218,25 @@ if _real_epoll is not None:
         """Like ``select.epoll``; ``poll(timeout)`` parks only the calling greenlet.
 
         The kernel epoll object is real (registrations are kept by the kernel); a wait
-        watches the epoll fd itself, which is readable while any event is pending.
+        watches the epoll fd itself, which becomes readable when an event is pending. That
+        fd is registered with the hub once, at the first wait, and dropped at ``close()``.
         """
 
-        __slots__ = ("_ep",)
+        __slots__ = ("_ep", "_hub", "_watch")
 
         def __init__(self, sizehint: int = -1, flags: int = 0) -> None:
-            self._ep = _real_epoll(sizehint, flags)
+            self._adopt(_real_epoll(sizehint, flags))
 
         @classmethod
         def fromfd(cls, fd: int) -> epoll:
             self = cls.__new__(cls)
-            self._ep = _real_epoll.fromfd(fd)
+            self._adopt(_real_epoll.fromfd(fd))
             return self
+
+        def _adopt(self, ep) -> None:
+            self._ep = ep
+            self._hub = hub = get_hub()
+            self._watch = hub.watch(ep.fileno())
 
         @property
         def closed(self) -> bool:
@@ -260,12 +266,14 @@ if _real_epoll is not None:
                 if timeout < 0:
                     timeout = None
             deadline = None if timeout is None else monotonic() + timeout
+            w = self._watch
             while True:
-                remaining = None if deadline is None else deadline - monotonic()
+                remaining = _remaining(deadline)
                 if remaining is not None and remaining <= 0:
                     return ep.poll(0, maxevents)
+                w.readable = False  # the check above found nothing: the next edge says when
                 try:
-                    wait_read(ep.fileno(), remaining)
+                    self._hub.wait_readable(w, remaining)
                 except TimeoutError:
                     return ep.poll(0, maxevents)
                 events = ep.poll(0, maxevents)
@@ -274,10 +282,7 @@ if _real_epoll is not None:
 
         def close(self) -> None:
             if not self._ep.closed:
-                hub = get_hub()
-                w = hub._watches.get(self._ep.fileno())
-                if w is not None:
-                    hub.close_watch(w)  # wake a parked poll() with EBADF before the fd goes
+                self._hub.close_watch(self._watch)  # wake a parked poll() with EBADF first
                 self._ep.close()
 
         def __enter__(self) -> epoll:

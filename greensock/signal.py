@@ -10,14 +10,13 @@ goes to the main greenlet, where the standard library would have raised it.
 """
 from __future__ import annotations
 
-import os
 import signal as _std
-from _thread import get_native_id
 from _thread import interrupt_main as _real_interrupt_main
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from .hub import _tls
+from .thread import in_main_thread
 
 __all__ = ["signal", "getsignal", "interrupt_main"]
 
@@ -80,8 +79,7 @@ def interrupt_main(signum: int = _std.SIGINT) -> None:
     handler runs and its exception (``KeyboardInterrupt`` by default) is raised in the
     main greenlet at once, where the standard library raises it in the main thread."""
     hub = getattr(_tls, "hub", None)
-    in_main_thread = get_native_id() == os.getpid()  # Linux: the main thread's id is the pid
-    if hub is None or not in_main_thread or getcurrent() is hub.parent:
+    if hub is None or not in_main_thread() or getcurrent() is hub.parent:
         return _real_interrupt_main(signum)
     handler = _unwrap(_real_getsignal(signum))  # ValueError for a bad signal number
     if not callable(handler):

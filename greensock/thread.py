@@ -70,7 +70,7 @@ class Lock:
         if not blocking:
             return False
         hub = getattr(_tls, "hub", None)
-        if hub is None and get_native_id() == getpid():  # Linux: the main thread's id is the pid
+        if hub is None and in_main_thread():
             hub = get_hub()
         if hub is None:
             # A real thread that never used greensock: nothing here can switch; block for real.
@@ -200,6 +200,11 @@ class _LockFactory:
 
 
 allocate_lock = _LockFactory()
+
+
+def in_main_thread() -> bool:
+    """Whether the calling OS thread is the process's main thread (Linux: its id is the pid)."""
+    return get_native_id() == getpid()
 
 
 def get_ident() -> int:

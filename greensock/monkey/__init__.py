@@ -52,7 +52,7 @@ def _patch(module, name: str, value, record_as: str | None = None, fresh=None) -
     saved.setdefault(name, getattr(module, name, _MISSING))
     _set(module, name, value)
     if record_as is None:
-        reimport.remember(module.__name__, name, fresh or (lambda _module: value), _set)
+        reimport.remember(module.__name__, name, lambda new: _set(new, name, fresh(new) if fresh else value))
 
 
 def _set(module, name: str, value) -> None:
@@ -316,7 +316,6 @@ def patch_all(socket: bool = True, dns: bool = True, time: bool = True, select: 
             raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
     # ssl first: its warning must see what was imported before greensock touched anything.
     order = ("ssl", "thread", "os", "time", "socket", "dns", "select", "selectors", "queue", "subprocess", "signal")
-    patches = {name: globals()[f"patch_{name}"] for name in order}
     for name in order:
         if flags[name]:
-            patches[name]()
+            globals()[f"patch_{name}"]()

@@ -10,15 +10,12 @@ from __future__ import annotations
 import sys
 from importlib.abc import Loader, MetaPathFinder
 
-_replacements: dict[str, dict[str, object]] = {}  # module name -> {attribute: new module -> value}
-_setter = None
+_replacements: dict[str, dict[str, object]] = {}  # module name -> {attribute: apply(new module)}
 
 
-def remember(module_name: str, name: str, make_value, setter) -> None:
-    """On a fresh import of ``module_name``, set ``name`` to ``make_value(new_module)``."""
-    global _setter
-    _setter = setter
-    _replacements.setdefault(module_name, {})[name] = make_value
+def remember(module_name: str, name: str, apply) -> None:
+    """On a fresh import of ``module_name``, call ``apply(new_module)`` to patch ``name`` again."""
+    _replacements.setdefault(module_name, {})[name] = apply
     if not any(isinstance(f, _Finder) for f in sys.meta_path):
         sys.meta_path.insert(0, _Finder())
 
@@ -49,5 +46,5 @@ class _RepatchingLoader(Loader):
 
     def exec_module(self, module) -> None:
         self._loader.exec_module(module)
-        for name, make_value in _replacements.get(module.__name__, {}).items():
-            _setter(module, name, make_value(module))
+        for apply in _replacements.get(module.__name__, {}).values():
+            apply(module)

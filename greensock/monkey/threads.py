@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 import weakref
 
 from greenlet import getcurrent
@@ -48,6 +49,5 @@ def excepthook(args, /) -> None:
         return
     name = args.thread.name if args.thread is not None else get_ident()
     print(f"Exception in thread {name}:", file=stderr, flush=True)
-    import traceback
     traceback.print_exception(args.exc_type, args.exc_value, args.exc_traceback, file=stderr)
     stderr.flush()
