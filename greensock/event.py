@@ -1,8 +1,8 @@
 """``Event`` (a flag greenlets wait for) and ``AsyncResult`` (a value delivered once)."""
 from __future__ import annotations
 
+from ._core.waitqueue import WaitQueue
 from .timeout import Timeout
-from .waitlist import WaitList
 
 __all__ = ["Event", "AsyncResult"]
 
@@ -12,7 +12,7 @@ class Event:
 
     def __init__(self) -> None:
         self._flag = False
-        self._waiters = WaitList(self, self.is_set)
+        self._waiters = WaitQueue(self, self.is_set)
 
     def is_set(self) -> bool:
         return self._flag
@@ -53,7 +53,7 @@ class AsyncResult:
         self.value = None
         self._exc_info = None
         self._ready = False
-        self._waiters = WaitList(self, self.ready)
+        self._waiters = WaitQueue(self, self.ready)
 
     def ready(self) -> bool:
         return self._ready

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import sys
 from itertools import count
+from time import monotonic
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from .exceptions import BlockingSwitchOutError
-from .hub import get_hub, print_exception
+from .hub import TIMED_OUT, get_hub
 from .timeout import Timeout
-from .timers import Callback
 
 __all__ = ["Greenlet", "spawn", "spawn_later", "joinall", "killall", "wait", "getcurrent"]
 
@@ -31,7 +30,7 @@ class Greenlet(greenlet):
         self.value = None
         self._exc_info = None
         self._done = False
-        self._links: list = []
+        self._links: dict = {}  # callback -> (raw, when)
         self._start_handle = None
         self._hub = hub
         self._name = None
@@ -83,8 +82,7 @@ class Greenlet(greenlet):
     def start(self) -> None:
         """Schedule the greenlet to run when the caller next yields."""
         if self._start_handle is None and not self._done and not bool(self):
-            h = self._start_handle = Callback((self.switch, ()))
-            self._hub._callbacks.append(h)
+            self._start_handle = self._hub.run_callback(self.switch)
 
     def start_later(self, seconds: float) -> None:
         """Schedule the greenlet to run after ``seconds``."""
@@ -104,7 +102,7 @@ class Greenlet(greenlet):
             self._done = True
             self.args = self.kwargs = None
             if self._links:
-                self._hub._callbacks.append(Callback((self._notify_links, ())))
+                self._hub.run_callback(self._notify_links)
 
     def _run(self) -> None:
         """Override in subclasses, or pass ``run`` to the constructor."""
@@ -120,12 +118,7 @@ class Greenlet(greenlet):
             self._hub.run_callback(self._notify_links)
 
     def _report_error(self, exc_info) -> None:
-        exc_type = exc_info[0]
-        if issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
-            hub = self._hub
-            hub.run_callback(hub._throw_to_main, exc_info[1])
-        else:
-            print_exception(self, *exc_info)
+        self._hub.handle_error(self, *exc_info)
 
     # -- links -----------------------------------------------------------------------
     def rawlink(self, callback) -> None:
@@ -147,18 +140,18 @@ class Greenlet(greenlet):
     def _add_link(self, callback, raw: bool, when) -> None:
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-        self._links.append((callback, raw, when))
+        self._links[callback] = (raw, when)
         if self._done and len(self._links) == 1:
             self._hub.run_callback(self._notify_links)
 
     def unlink(self, callback) -> None:
-        """Remove every link to ``callback``."""
-        self._links = [link for link in self._links if link[0] != callback]
+        """Remove the link to ``callback``."""
+        self._links.pop(callback, None)
 
     def _notify_links(self) -> None:
         ok = self._exc_info is None
-        links, self._links = self._links, []
-        for callback, raw, when in links:
+        links, self._links = self._links, {}
+        for callback, (raw, when) in links.items():
             if when is not None and when != ok:
                 continue
             if raw:
@@ -174,34 +167,25 @@ class Greenlet(greenlet):
         """Wait until the greenlet finishes, or ``timeout`` seconds pass."""
         if self._done:
             return
-        cur = getcurrent()
-        if cur is self._hub:
-            raise BlockingSwitchOutError("join() called in the hub greenlet (a callback); spawn a greenlet")
-        switch = cur.switch
-        self.rawlink(switch)
-        t = Timeout.start_new(timeout) if timeout is not None else None
+        hub = self._hub
+        switch = getcurrent().switch
+        self._links[switch] = (True, None)
+        deadline = None if timeout is None else monotonic() + timeout
         try:
             while not self._done:
-                self._hub.switch()
-        except Timeout as e:
-            if e is not t:
-                raise
+                if hub.park(None if deadline is None else max(0.0, deadline - monotonic())) is TIMED_OUT:
+                    return
         finally:
-            if t is not None:
-                t.cancel()
-            self.unlink(switch)
+            self._links.pop(switch, None)
 
     def get(self, block: bool = True, timeout: float | None = None):
         """The return value; re-raises the greenlet's exception; Timeout if not ready."""
         if not self._done:
             if not block:
                 raise Timeout()
-            t = Timeout.start_new(timeout) if timeout is not None else None
-            try:
-                self.join()
-            finally:
-                if t is not None:
-                    t.cancel()
+            self.join(timeout)
+            if not self._done:
+                raise Timeout(timeout)
         if self._exc_info is not None:
             raise self._exc_info[1].with_traceback(self._exc_info[2])
         return self.value
@@ -244,7 +228,7 @@ class Greenlet(greenlet):
 
 
 def _throw_into(g: Greenlet, exception) -> None:
-    if bool(g) and not g._done:
+    if bool(g) and not g.ready():
         g.throw(exception)
 
 
@@ -278,8 +262,6 @@ def wait(objects=None, timeout: float | None = None, count: int | None = None) -
         return done[:count]
     hub = get_hub()
     cur = getcurrent()
-    if cur is hub:
-        raise BlockingSwitchOutError("wait() called in the hub greenlet (a callback); spawn a greenlet")
     pending = [o for o in objects if not o.ready()]
 
     def collect(obj) -> None:
@@ -289,16 +271,12 @@ def wait(objects=None, timeout: float | None = None, count: int | None = None) -
 
     for o in pending:
         o.rawlink(collect)
-    t = Timeout.start_new(timeout) if timeout is not None else None
+    deadline = None if timeout is None else monotonic() + timeout
     try:
         while len(done) < count:
-            hub.switch()
-    except Timeout as e:
-        if e is not t:
-            raise
+            if hub.park(None if deadline is None else max(0.0, deadline - monotonic())) is TIMED_OUT:
+                break
     finally:
-        if t is not None:
-            t.cancel()
         for o in pending:
             o.unlink(collect)
     return done[:count]
@@ -310,28 +288,23 @@ def joinall(greenlets, timeout: float | None = None, raise_error: bool = False) 
     if not raise_error:
         return wait(greenlets, timeout)
     done = []
-    t = Timeout.start_new(timeout) if timeout is not None else None
-    try:
-        for g in wait_iter(greenlets):
-            done.append(g)
-            if not g.successful():
-                raise g.exception
-    except Timeout as e:
-        if e is not t:
-            raise
-    finally:
-        if t is not None:
-            t.cancel()
+    for g in wait_iter(greenlets, timeout):
+        done.append(g)
+        if not g.successful():
+            raise g.exception
     return done
 
 
-def wait_iter(objects):
-    """Yield ``objects`` in the order they become ready."""
-    remaining = list(objects)
+def wait_iter(objects, timeout: float | None = None):
+    """Yield ``objects`` in the order they become ready, until ``timeout`` runs out."""
+    remaining = dict.fromkeys(objects)
+    deadline = None if timeout is None else monotonic() + timeout
     while remaining:
-        ready = wait(remaining, count=1)
+        ready = wait(list(remaining), None if deadline is None else max(0.0, deadline - monotonic()), count=1)
+        if not ready:
+            return
         for o in ready:
-            remaining.remove(o)
+            del remaining[o]
             yield o
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from greenlet import getcurrent
 
-from .waitlist import WaitList
+from ._core.waitqueue import WaitQueue
 
 __all__ = ["Semaphore", "BoundedSemaphore", "Lock", "RLock"]
 
@@ -17,7 +17,7 @@ class Semaphore:
         if value < 0:
             raise ValueError(f"value must be >= 0, not {value}")
         self.counter = value
-        self._waiters = WaitList(self, self._available)
+        self._waiters = WaitQueue(self, self._available)
 
     def _available(self) -> bool:
         return self.counter > 0

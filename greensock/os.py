@@ -12,8 +12,8 @@ from fcntl import fcntl as _fcntl
 
 from greenlet import getcurrent
 
-from .hub import get_hub
-from .waiting import sleep, wait_read, wait_write
+from .fdwait import wait_read, wait_write
+from .hub import get_hub, sleep
 
 __all__ = ["fork", "waitpid", "wait", "read", "write"]
 

@@ -154,7 +154,7 @@ class Pool(Group):
 
     def _discard_finished(self, g: Greenlet) -> None:
         if g in self.greenlets:
-            Group._discard_finished(self, g)
+            super()._discard_finished(g)
             if self._slots is not None:
                 self._slots.release()
 

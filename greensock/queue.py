@@ -5,7 +5,7 @@ import heapq
 from collections import deque
 from queue import Empty, Full
 
-from .waitlist import WaitList
+from ._core.waitqueue import WaitQueue
 
 __all__ = ["Queue", "LifoQueue", "PriorityQueue", "JoinableQueue", "Empty", "Full"]
 
@@ -18,8 +18,8 @@ class Queue:
             raise ValueError(f"maxsize must be None or an int >= 0, not {maxsize!r}")
         self.maxsize = maxsize or None
         self._init(items)
-        self._getters = WaitList(self, self._has_items)
-        self._putters = WaitList(self, self._has_room)
+        self._getters = WaitQueue(self, self._has_items)
+        self._putters = WaitQueue(self, self._has_room)
 
     # storage, overridden by the other queue kinds
     def _init(self, items) -> None:
@@ -130,7 +130,7 @@ class JoinableQueue(Queue):
     def __init__(self, maxsize: int | None = None, items=()) -> None:
         Queue.__init__(self, maxsize, items)
         self.unfinished_tasks = len(self.queue)
-        self._done = WaitList(self, self._all_done)
+        self._done = WaitQueue(self, self._all_done)
 
     def _all_done(self) -> bool:
         return self.unfinished_tasks == 0

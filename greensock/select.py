@@ -8,8 +8,7 @@ from time import monotonic
 
 from greenlet import getcurrent
 
-from .hub import get_hub
-from .waiting import sleep
+from .hub import get_hub, sleep
 
 # devpoll/kqueue do not exist where greensock runs them; code that probes for them falls
 # back to epoll or poll, which cooperate.
@@ -44,22 +43,13 @@ def _park(interest: dict[int, int], timeout: float | None) -> None:
 
     The caller has just seen nothing ready with a non-blocking check, and checks again.
     """
-    hub = get_hub()
-    entries = []
-    try:
-        for fd, mask in interest.items():
-            w = hub.fd_watch(fd)
-            # The caller's check saw nothing ready, so the cached flags can be cleared.
-            if mask & _IN or not mask & _OUT:
-                w.readable = False
-                entries.append((w, True))
-            if mask & _OUT:
-                w.writable = False
-                entries.append((w, False))
-        hub.wait_any(entries, timeout)
-    finally:
-        for w, _ in entries:
-            hub.release_watch(w)
+    pairs = []
+    for fd, mask in interest.items():
+        if mask & _IN or not mask & _OUT:
+            pairs.append((fd, True))
+        if mask & _OUT:
+            pairs.append((fd, False))
+    get_hub().wait_fds(pairs, timeout)
 
 
 def _remaining(deadline: float | None) -> float | None:
@@ -222,7 +212,7 @@ if _real_epoll is not None:
         fd is registered with the hub once, at the first wait, and dropped at ``close()``.
         """
 
-        __slots__ = ("_ep", "_hub", "_watch")
+        __slots__ = ("_ep", "_hub", "_state")
 
         def __init__(self, sizehint: int = -1, flags: int = 0) -> None:
             self._adopt(_real_epoll(sizehint, flags))
@@ -236,7 +226,7 @@ if _real_epoll is not None:
         def _adopt(self, ep) -> None:
             self._ep = ep
             self._hub = hub = get_hub()
-            self._watch = hub.watch(ep.fileno())
+            self._state = hub.fd_state(ep.fileno())
 
         @property
         def closed(self) -> bool:
@@ -266,7 +256,7 @@ if _real_epoll is not None:
                 if timeout < 0:
                     timeout = None
             deadline = None if timeout is None else monotonic() + timeout
-            w = self._watch
+            w = self._state
             while True:
                 remaining = _remaining(deadline)
                 if remaining is not None and remaining <= 0:
@@ -282,7 +272,7 @@ if _real_epoll is not None:
 
         def close(self) -> None:
             if not self._ep.closed:
-                self._hub.close_watch(self._watch)  # wake a parked poll() with EBADF first
+                self._hub.close_fd_state(self._state)  # wake a parked poll() with EBADF first
                 self._ep.close()
 
         def __enter__(self) -> epoll:

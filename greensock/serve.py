@@ -15,8 +15,7 @@ import signal
 import sys
 import time
 
-from .hub import get_hub
-from .waiting import sleep
+from .hub import get_hub, sleep
 
 __all__ = ["serve_processes", "main"]
 

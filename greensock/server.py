@@ -9,9 +9,8 @@ from greenlet import getcurrent
 
 from . import socket as gsocket
 from .greenlet import Greenlet
-from .hub import get_hub
+from .hub import get_hub, sleep
 from .pool import Group, Pool
-from .waiting import sleep
 
 __all__ = ["StreamServer", "DatagramServer", "parse_address"]
 
@@ -75,7 +74,7 @@ class BaseServer:
         self._spawn, self.pool = _spawner(spawn)
         self.socket: gsocket.socket | None = None
         if isinstance(listener, gsocket.StdSocket):
-            self.socket = listener if isinstance(listener, gsocket.socket) else gsocket._adopt(listener)
+            self.socket = listener if isinstance(listener, gsocket.socket) else gsocket.adopt(listener)
             self._address = None
         else:
             self._address = parse_address(listener)

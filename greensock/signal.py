@@ -15,7 +15,7 @@ from _thread import interrupt_main as _real_interrupt_main
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from .hub import _tls
+from .hub import current_hub
 from .thread import in_main_thread
 
 __all__ = ["signal", "getsignal", "interrupt_main"]
@@ -33,7 +33,7 @@ class _GreenHandler:
         self.handler = handler
 
     def __call__(self, signum: int, frame) -> None:
-        hub = getattr(_tls, "hub", None)
+        hub = current_hub()
         if hub is None or getcurrent() is hub.parent:
             self.handler(signum, frame)  # in the main greenlet: exactly the standard behaviour
         else:
@@ -78,7 +78,7 @@ def interrupt_main(signum: int = _std.SIGINT) -> None:
     """Like ``_thread.interrupt_main``: called from another greenlet, the signal's Python
     handler runs and its exception (``KeyboardInterrupt`` by default) is raised in the
     main greenlet at once, where the standard library raises it in the main thread."""
-    hub = getattr(_tls, "hub", None)
+    hub = current_hub()
     if hub is None or not in_main_thread() or getcurrent() is hub.parent:
         return _real_interrupt_main(signum)
     handler = _unwrap(_real_getsignal(signum))  # ValueError for a bad signal number

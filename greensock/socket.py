@@ -19,6 +19,7 @@ from socket import (  # noqa: F401 - names that ``*`` does not bring but users r
 )
 from time import monotonic
 
+from .fdwait import wait_read, wait_write
 from .hub import get_hub
 from .resolver import (  # noqa: F401 - the resolving functions are part of this module's API
     getaddrinfo,
@@ -29,9 +30,8 @@ from .resolver import (  # noqa: F401 - the resolving functions are part of this
     getnameinfo,
     is_numeric_host,
 )
-from .waiting import wait_read, wait_write
 
-__all__ = [*_std.__all__, "wait_read", "wait_write"]
+__all__ = [*_std.__all__, "wait_read", "wait_write", "adopt"]
 
 _ss = _socket.socket
 # The standard class, captured before monkey patching can replace ``socket.socket``.
@@ -39,6 +39,9 @@ StdSocket = _std.socket
 _recv = _ss.recv
 _recv_into = _ss.recv_into
 _send = _ss.send
+# Standard-library internals this module builds on (the C accept returns an fd).
+_c_accept = _ss._accept  # noqa: SLF001
+_GiveUp = _std._GiveupOnSendfile  # noqa: SLF001
 _EAGAIN = (errno.EAGAIN, errno.EWOULDBLOCK)
 _DONTWAIT = getattr(_std, "MSG_DONTWAIT", 0)
 _CONNECTING = (errno.EINPROGRESS, errno.EALREADY, errno.EWOULDBLOCK, errno.EAGAIN)
@@ -52,14 +55,14 @@ def _would_block(op: str) -> BlockingIOError:
 class socket(_std.socket):
     """A cooperative socket: blocking calls park only the current greenlet."""
 
-    __slots__ = ("_hub", "_watch", "_timeout", "_stream")
+    __slots__ = ("_hub", "fd_state", "_timeout", "_stream")
 
     def __init__(self, family=-1, type=-1, proto=-1, fileno=None) -> None:
         StdSocket.__init__(self, family, type, proto, fileno)
         self._timeout = _ss.gettimeout(self)
         _ss.settimeout(self, 0.0)
         self._hub = hub = get_hub()
-        self._watch = hub.watch(_ss.fileno(self))
+        self.fd_state = hub.fd_state(_ss.fileno(self))
         self._stream = _ss.type.__get__(self) == _std.SOCK_STREAM
 
     # -- timeouts, as the standard library defines them ---------------------------------
@@ -88,7 +91,7 @@ class socket(_std.socket):
 
     # -- the hot paths: syscall first, wait only when the socket is known not ready ------
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        w = self._watch
+        w = self.fd_state
         while True:
             if w.readable or self._timeout == 0.0 or flags:
                 try:
@@ -108,7 +111,7 @@ class socket(_std.socket):
             self._hub.wait_readable(w)
 
     def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:
-        w = self._watch
+        w = self.fd_state
         while True:
             if w.readable or self._timeout == 0.0 or flags:
                 try:
@@ -126,7 +129,7 @@ class socket(_std.socket):
             self._hub.wait_readable(w)
 
     def send(self, data, flags: int = 0) -> int:
-        w = self._watch
+        w = self.fd_state
         if w.writable or self._timeout == 0.0 or flags:
             try:
                 return _send(self, data, flags)
@@ -137,7 +140,7 @@ class socket(_std.socket):
         return self._write_slow(_send, data, flags)
 
     def sendall(self, data, flags: int = 0) -> None:
-        w = self._watch
+        w = self.fd_state
         sent = 0
         if w.writable or self._timeout == 0.0:
             try:
@@ -162,7 +165,7 @@ class socket(_std.socket):
         timeout = self._timeout
         if timeout == 0.0:
             raise _would_block(op.__name__)
-        w = self._watch
+        w = self.fd_state
         deadline = None if timeout is None else monotonic() + timeout
         while True:
             wait(w, None if deadline is None else max(0.0, deadline - monotonic()))
@@ -175,7 +178,7 @@ class socket(_std.socket):
         timeout = self._timeout
         if timeout == 0.0:
             raise _would_block("sendall")
-        w = self._watch
+        w = self.fd_state
         deadline = None if timeout is None else monotonic() + timeout
         with memoryview(data) as view, view.cast("B") as buf:
             total = len(buf)
@@ -189,7 +192,7 @@ class socket(_std.socket):
 
     def _read_op(self, op, flags: int, *args):
         """Any read-like call: try it, wait on EAGAIN (unless ``flags`` has MSG_DONTWAIT)."""
-        w = self._watch
+        w = self.fd_state
         if w.readable or self._timeout == 0.0 or flags:
             try:
                 return op(self, *args)
@@ -201,7 +204,7 @@ class socket(_std.socket):
 
     def _write_op(self, op, flags: int, *args):
         """Any write-like call: try it, wait on EAGAIN (unless ``flags`` has MSG_DONTWAIT)."""
-        w = self._watch
+        w = self.fd_state
         if w.writable or self._timeout == 0.0 or flags:
             try:
                 return op(self, *args)
@@ -238,7 +241,7 @@ class socket(_std.socket):
 
     # -- accept and connect ---------------------------------------------------------------------
     def _accept(self):
-        return self._read_op(_ss._accept, 0)
+        return self._read_op(_c_accept, 0)
 
     def accept(self):
         """Wait for a connection; return ``(socket, address)`` like the standard library."""
@@ -269,7 +272,7 @@ class socket(_std.socket):
         if timeout == 0.0:
             raise BlockingIOError(err, os.strerror(err))
         deadline = None if timeout is None else monotonic() + timeout
-        w = self._watch
+        w = self.fd_state
         while True:
             w.writable = False
             try:
@@ -304,18 +307,18 @@ class socket(_std.socket):
         try:
             fileno = file.fileno()
         except (AttributeError, OSError) as e:
-            raise _std._GiveupOnSendfile(e)
+            raise _GiveUp(e)
         try:
             fsize = os.fstat(fileno).st_size
         except OSError as e:
-            raise _std._GiveupOnSendfile(e)
+            raise _GiveUp(e)
         if not fsize:
             return 0
         if self._timeout == 0.0:
             raise ValueError("non-blocking sockets are not supported")
         blocksize = min(count or fsize, 2 ** 30)
         total = 0
-        w = self._watch
+        w = self.fd_state
         try:
             while True:
                 if count:
@@ -330,7 +333,7 @@ class socket(_std.socket):
                     continue
                 except OSError as e:
                     if total == 0:
-                        raise _std._GiveupOnSendfile(e)
+                        raise _GiveUp(e)
                     raise
                 if sent == 0:
                     break
@@ -343,11 +346,11 @@ class socket(_std.socket):
 
     # -- closing: wake waiters with EBADF, drop the registration, then close --------------------
     def _real_close(self, _ss=_ss) -> None:
-        self._hub.close_watch(self._watch)
+        self._hub.close_fd_state(self.fd_state)
         _ss.close(self)
 
     def detach(self) -> int:
-        self._hub.close_watch(self._watch)
+        self._hub.close_fd_state(self.fd_state)
         return StdSocket.detach(self)
 
 
@@ -367,8 +370,13 @@ def fromfd(fd: int, family, type, proto: int = 0) -> socket:
     return socket(family, type, proto, os.dup(fd))
 
 
-def _adopt(sock: StdSocket) -> socket:
-    """Turn a standard socket into a cooperative one on the same fd, keeping its timeout."""
+def adopt(sock: StdSocket) -> socket:
+    """Turn a standard socket into a cooperative one on the same fd, keeping its timeout.
+
+    ``sock`` is detached: use the returned socket from now on.
+    """
+    if not isinstance(sock, StdSocket):
+        raise TypeError(f"sock must be a socket, not {type(sock).__name__}")
     timeout = sock.gettimeout()
     new = socket(sock.family, sock.type, sock.proto, fileno=sock.detach())
     new.settimeout(timeout)
@@ -411,5 +419,5 @@ def create_server(address, *, family=_std.AF_INET, backlog=None, reuse_port: boo
     if not is_numeric_host(host):
         host = getaddrinfo(host, port, family, _std.SOCK_STREAM)[0][4][0]
     address = (host, port, *address[2:])
-    return _adopt(_std.create_server(address, family=family, backlog=backlog, reuse_port=reuse_port,
-                                     dualstack_ipv6=dualstack_ipv6))
+    return adopt(_std.create_server(address, family=family, backlog=backlog, reuse_port=reuse_port,
+                                    dualstack_ipv6=dualstack_ipv6))

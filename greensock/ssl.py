@@ -27,7 +27,7 @@ class SSLSocket(_std.SSLSocket, _gsocket.socket):
         """Run ``op`` until OpenSSL stops asking for the fd to become ready."""
         timeout = self._timeout
         deadline = None if timeout is None else monotonic() + timeout
-        w = self._watch
+        w = self.fd_state
         hub = self._hub
         while True:
             try:
@@ -84,7 +84,7 @@ class SSLSocket(_std.SSLSocket, _gsocket.socket):
 
     def _real_close(self) -> None:
         self._sslobj = None
-        _gsocket.socket._real_close(self)
+        _gsocket.socket._real_close(self)  # noqa: SLF001 - the base class's own method
 
 
 def wrap(context: _std.SSLContext, sock, server_side: bool = False, do_handshake_on_connect: bool = True,
@@ -93,10 +93,11 @@ def wrap(context: _std.SSLContext, sock, server_side: bool = False, do_handshake
     if not isinstance(context, _std.SSLContext):
         raise TypeError(f"context must be an ssl.SSLContext, not {type(context).__name__}")
     if not isinstance(sock, _gsocket.socket):
-        sock = _gsocket._adopt(sock)
-    return SSLSocket._create(sock=sock, server_side=server_side, do_handshake_on_connect=do_handshake_on_connect,
-                             suppress_ragged_eofs=suppress_ragged_eofs, server_hostname=server_hostname,
-                             context=context, session=session)
+        sock = _gsocket.adopt(sock)
+    create = SSLSocket._create  # noqa: SLF001 - how the standard library builds an SSLSocket
+    return create(sock=sock, server_side=server_side, do_handshake_on_connect=do_handshake_on_connect,
+                  suppress_ragged_eofs=suppress_ragged_eofs, server_hostname=server_hostname,
+                  context=context, session=session)
 
 
 class SSLContext(_std.SSLContext):
@@ -111,7 +112,7 @@ class SSLContext(_std.SSLContext):
 
 def create_default_context(purpose=_std.Purpose.SERVER_AUTH, *, cafile=None, capath=None, cadata=None) -> SSLContext:
     """Like ``ssl.create_default_context``, returning a cooperative ``SSLContext``."""
-    if not isinstance(purpose, _std._ASN1Object):
+    if not isinstance(purpose, _std._ASN1Object):  # noqa: SLF001 - the standard check
         raise TypeError(f"purpose must be an ssl.Purpose, not {type(purpose).__name__}")
     if purpose == _std.Purpose.SERVER_AUTH:
         context = SSLContext(_std.PROTOCOL_TLS_CLIENT)

@@ -12,9 +12,7 @@ release from another thread wakes a parked greenlet through its hub's wake-up fd
 from __future__ import annotations
 
 import sys
-import weakref
 from _thread import TIMEOUT_MAX, get_native_id
-from _thread import RLock as _RealRLock
 from _thread import allocate_lock as _real_lock
 from _thread import get_ident as _real_ident
 from collections import deque
@@ -24,8 +22,8 @@ from types import SimpleNamespace
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from .exceptions import BlockingSwitchOutError
-from .hub import _tls, get_hub
+from .hub import TIMED_OUT, current_hub, get_hub
+from .local import local  # noqa: F401 - part of the _thread API this module mirrors
 
 __all__ = ["Lock", "LockType", "allocate_lock", "start_new_thread", "start_new", "get_ident", "local",
            "error", "TIMEOUT_MAX"]
@@ -69,7 +67,7 @@ class Lock:
             return True
         if not blocking:
             return False
-        hub = getattr(_tls, "hub", None)
+        hub = current_hub()
         if hub is None and in_main_thread():
             hub = get_hub()
         if hub is None:
@@ -82,9 +80,6 @@ class Lock:
 
     def _park(self, hub, timeout: float | None) -> bool:
         cur = getcurrent()
-        if cur is hub:
-            raise BlockingSwitchOutError("a contended lock was acquired in the hub greenlet (a callback); "
-                                         "spawn a greenlet")
         deadline = None if timeout is None else monotonic() + timeout
         first = True
         while True:
@@ -100,12 +95,9 @@ class Lock:
                 return True
             other_thread = self._owner != rec[_TID]
             if other_thread:
-                hub._waiting += 1  # only another thread can wake us: not a deadlock
-            timer = None
-            if deadline is not None:
-                timer = hub.call_later(max(0.0, deadline - monotonic()), _give_up, rec)
+                hub.hold()  # only another thread can wake us: not a deadlock
             try:
-                woken = hub.switch()
+                woken = hub.park(None if deadline is None else max(0.0, deadline - monotonic()))
             except BaseException:
                 rec[_DONE] = True
                 if not self._block.locked():
@@ -113,13 +105,12 @@ class Lock:
                 raise
             finally:
                 if other_thread:
-                    hub._waiting -= 1
-                if timer is not None:
-                    timer.cancel()
+                    hub.release()
+            rec[_DONE] = True  # a wake-up that comes later is passed on
             if self._block.acquire(False):
                 self._owner = _real_ident()
                 return True
-            if not woken:
+            if woken is TIMED_OUT:
                 return False
 
     def release(self) -> None:
@@ -137,10 +128,19 @@ class Lock:
             if rec[_DONE]:
                 continue
             if rec[_TID] == _real_ident():
-                rec[_HUB].run_callback(_wake, self, rec)
+                rec[_HUB].run_callback(self._wake, rec)
             else:
-                rec[_HUB].run_callback_threadsafe(_wake, self, rec)
+                rec[_HUB].run_callback_threadsafe(self._wake, rec)
             return
+
+    def _wake(self, rec: list) -> None:
+        """In the waiter's hub: switch to it, or pass the wake-up on if it already gave up."""
+        if rec[_DONE]:
+            if not self._block.locked():
+                self._wake_one()
+            return
+        rec[_DONE] = True
+        rec[_G].switch(True)
 
     def locked(self) -> bool:
         return self._block.locked()
@@ -163,22 +163,6 @@ class Lock:
     def __repr__(self) -> str:
         state = "locked" if self._block.locked() else "unlocked"
         return f"<{state} {type(self).__module__}.{type(self).__qualname__} object at {id(self):#x}>"
-
-
-def _wake(lock: Lock, rec: list) -> None:
-    """In the waiter's hub: switch to it, or pass the wake-up on if it already gave up."""
-    if rec[_DONE]:
-        if not lock._block.locked():
-            lock._wake_one()
-        return
-    rec[_DONE] = True
-    rec[_G].switch(True)
-
-
-def _give_up(rec: list) -> None:
-    if not rec[_DONE]:
-        rec[_DONE] = True
-        rec[_G].switch(False)
 
 
 LockType = Lock
@@ -240,7 +224,7 @@ def _bootstrap(function, args, kwargs, handle) -> None:
         for lock in _sentinels.pop(getcurrent(), ()):
             lock.release()
         if handle is not None:
-            handle._set_done()
+            handle._set_done()  # noqa: SLF001 - the name threading itself calls on 3.13
             _nondaemon_handles.discard(handle)
 
 
@@ -323,79 +307,3 @@ def join_nondaemon_threads() -> None:
     """At interpreter exit (3.13+): wait for the non-daemon green threads."""
     while _nondaemon_handles:
         _nondaemon_handles.pop().join()
-
-
-# -- per-greenlet storage --------------------------------------------------------------------------
-
-class local:
-    """Attributes private to each greenlet (the cooperative ``threading.local``).
-
-    As the standard pure-Python implementation does, each access swaps in the current
-    greenlet's ``__dict__``; a subclass's ``__init__`` runs again, with the
-    constructor's arguments, the first time a greenlet touches the object.
-    """
-
-    __slots__ = ("_local__impl", "__dict__", "__weakref__")
-
-    def __new__(cls, *args, **kw):
-        if (args or kw) and cls.__init__ is object.__init__:
-            raise TypeError("Initialization arguments are not supported")
-        self = object.__new__(cls)
-        impl = _LocalImpl(args, kw)
-        object.__setattr__(self, "_local__impl", impl)
-        impl.dicts[getcurrent()] = object.__getattribute__(self, "__dict__")
-        return self
-
-    def __getattribute__(self, name):
-        with _swapped(self):
-            return object.__getattribute__(self, name)
-
-    def __setattr__(self, name, value):
-        if name == "__dict__":
-            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
-        with _swapped(self):
-            return object.__setattr__(self, name, value)
-
-    def __delattr__(self, name):
-        if name == "__dict__":
-            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
-        with _swapped(self):
-            return object.__delattr__(self, name)
-
-
-class _LocalImpl:
-    __slots__ = ("dicts", "args", "kw", "lock")
-
-    def __init__(self, args, kw) -> None:
-        self.dicts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self.args = args
-        self.kw = kw
-        self.lock = _RealRLock()
-
-
-class _swapped:
-    """Context manager: point ``obj.__dict__`` at the current greenlet's dict."""
-
-    __slots__ = ("obj", "impl")
-
-    def __init__(self, obj: local) -> None:
-        self.obj = obj
-        self.impl = object.__getattribute__(obj, "_local__impl")
-
-    def __enter__(self) -> None:
-        impl = self.impl
-        impl.lock.acquire()
-        cur = getcurrent()
-        d = impl.dicts.get(cur)
-        if d is None:
-            d = {}
-            impl.dicts[cur] = d
-            object.__setattr__(self.obj, "__dict__", d)
-            cls = type(self.obj)
-            if cls.__init__ is not object.__init__:
-                cls.__init__(self.obj, *impl.args, **impl.kw)
-        else:
-            object.__setattr__(self.obj, "__dict__", d)
-
-    def __exit__(self, *exc) -> None:
-        self.impl.lock.release()

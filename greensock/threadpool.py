@@ -5,9 +5,9 @@ import sys
 from _queue import SimpleQueue
 from _thread import start_new_thread as _start_thread  # the real one, even after patching
 
+from ._core.waitqueue import WaitQueue
 from .event import AsyncResult
-from .hub import get_hub
-from .waitlist import WaitList
+from .hub import Hub, get_hub
 
 __all__ = ["ThreadPool"]
 
@@ -24,7 +24,8 @@ class ThreadPool:
         self._threads = 0
         self._pending = 0
         self._killed = False
-        self._idle = WaitList(self, self._is_idle)
+        self._idle = WaitQueue(self, self._is_idle)
+        self._hub.at_fork(self._after_fork)
 
     def __len__(self) -> int:
         """Jobs submitted and not yet delivered."""
@@ -43,7 +44,7 @@ class ThreadPool:
             raise RuntimeError("the thread pool was killed")
         result = AsyncResult()
         self._pending += 1
-        self._hub._waiting += 1  # the hub must keep waiting for this job's answer
+        self._hub.hold()  # the hub must keep waiting for this job's answer
         self._tasks.put((fn, args, kwargs, result))
         if self._threads < self.maxsize and self._pending > self._threads:
             self._threads += 1
@@ -72,7 +73,7 @@ class ThreadPool:
 
     def _deliver(self, setter, *value) -> None:
         self._pending -= 1
-        self._hub._waiting -= 1
+        self._hub.release()
         setter(*value)
         if not self._pending:
             self._idle.notify()
@@ -94,15 +95,18 @@ class ThreadPool:
                 break
             if task is not None:
                 self._pending -= 1
-                self._hub._waiting -= 1
+                self._hub.release()
                 task[3].set_exception(RuntimeError("the thread pool was killed"))
         for _ in range(self._threads):
             self._tasks.put(None)
         self._threads = 0
 
-    def _forget_after_fork(self) -> int:
-        """In a forked child the threads are gone: return how many jobs were lost."""
-        lost = self._pending
+    def _after_fork(self) -> None:
+        """In a forked child the threads are gone, and with them the jobs' answers."""
+        self._hub.release(self._pending)
         self._pending = 0
         self._threads = 0
-        return lost
+        self._killed = True
+
+
+Hub.threadpool_class = ThreadPool

@@ -2,14 +2,14 @@
 import pytest
 
 import greensock
-from greensock.poller import available
+from greensock._core.poller import available
 
 
 @pytest.fixture(autouse=True)
 def fresh_hub():
     """Give each test its own hub and destroy it afterwards."""
     yield
-    hub = greensock.hub._tls.__dict__.get("hub")
+    hub = greensock.current_hub()
     if hub is not None:
         hub.destroy()
 

@@ -6,8 +6,8 @@ import pytest
 import greensock
 from greensock import Greenlet, GreenletExit, Timeout, joinall, killall, sleep, spawn, spawn_later
 from greensock.event import AsyncResult, Event
+from greensock.fdwait import wait_read
 from greensock.queue import Queue
-from greensock.waiting import wait_read
 
 
 def test_spawn_starts_when_the_caller_yields():

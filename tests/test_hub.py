@@ -11,9 +11,9 @@ import pytest
 
 import greensock
 from greensock import BlockingSwitchOutError, ConcurrentObjectUseError, get_hub, sleep, spawn
+from greensock._core.poller import available, make_poller
 from greensock.event import AsyncResult
-from greensock.poller import available, make_poller
-from greensock.waiting import wait_read, wait_write
+from greensock.fdwait import wait_read, wait_write
 
 
 def run_script(code: str, timeout: float = 20, **kw) -> subprocess.CompletedProcess:
@@ -71,7 +71,7 @@ def test_many_cancelled_timers_do_not_accumulate():
     hub = get_hub()
     for _ in range(10_000):
         hub.call_later(100, int).cancel()
-    assert len(hub._timers._heap) < 200
+    assert hub.pending_timers() == 0
 
 
 def test_sleep_zero_is_fifo_round_robin(poller):
@@ -143,15 +143,26 @@ def test_wait_read_bad_input():
         wait_read(-1)
 
 
-def test_two_readers_on_one_fd_is_an_error(poller):
-    a, b = socket.socketpair()
-    g = spawn(wait_read, a.fileno())
+def test_two_readers_on_one_socket_is_an_error(poller):
+    a, b = greensock.socket.socketpair()
+    g = spawn(a.recv, 10)
     sleep(0)
-    with pytest.raises(ConcurrentObjectUseError):
-        wait_read(a.fileno(), timeout=1)
+    with pytest.raises(ConcurrentObjectUseError, match="already being read"):
+        a.recv(10)
     b.send(b"x")
-    g.join(timeout=2)
-    assert g.successful()
+    assert g.get(timeout=2) == b"x"
+    a.close()
+    b.close()
+
+
+def test_many_greenlets_may_wait_on_one_raw_fd(poller):
+    a, b = socket.socketpair()
+    waiters = [spawn(wait_read, a.fileno()) for _ in range(3)]
+    writers = [spawn(wait_write, a.fileno()) for _ in range(2)]
+    sleep(0)
+    b.send(b"x")
+    assert len(greensock.joinall(waiters + writers, timeout=2)) == 5
+    assert all(g.successful() for g in waiters + writers)
     a.close()
     b.close()
 
@@ -175,12 +186,12 @@ def test_threadsafe_wakeup_from_another_thread(poller):
     hub = get_hub()
     got = AsyncResult()
     t = threading.Thread(target=lambda: (time.sleep(0.05), hub.run_callback_threadsafe(got.set, "from thread")))
-    hub._waiting += 1  # a callback is expected: keep the loop alive
+    hub.hold()  # a callback is expected: keep the loop alive
     try:
         t.start()
         assert got.get(timeout=5) == "from thread"
     finally:
-        hub._waiting -= 1
+        hub.release()
         t.join()
 
 

@@ -50,9 +50,9 @@ def test_patch_all_is_idempotent_and_recorded():
         monkey.patch_all()
         monkey.patch_all()
         monkey.patch_socket()
-        import greensock.socket, greensock.waiting
+        import greensock.socket, greensock.hub
         assert socket.socket is greensock.socket.socket
-        assert time.sleep is greensock.waiting.sleep
+        assert time.sleep is greensock.hub.sleep
         assert monkey.get_original("socket", "socket") is std_socket
         assert monkey.get_original("time", ["sleep"]) == [std_sleep]
         assert monkey.get_original("os", "getpid") is os.getpid  # never patched: the current value

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import errno
 import logging
+from _socket import socket as _c_socket
 
 from .. import socket as gsocket
 from ..hub import get_hub
-from .watcher import FdWatcher
+from .fdwatcher import FdWatcher
 
+_c_accept = _c_socket._accept  # noqa: SLF001 - the C accept, which returns the fd
 log = logging.getLogger("greensock.callback")
 
 ACCEPTS_PER_EVENT = 64
@@ -30,7 +32,7 @@ class Acceptor:
         self._on_client = on_client
         self._on_error = on_error
         self._hub = get_hub()
-        self._watcher = FdWatcher(sock, on_readable=self._ready)
+        self._watcher = FdWatcher(sock, on_readable=self._ready, on_closed=on_error)
         self._paused = True
         self._closed = False
         self._backoff = 0.0
@@ -59,9 +61,9 @@ class Acceptor:
         sock = self.sock
         for _ in range(ACCEPTS_PER_EVENT):
             try:
-                fd, peer = gsocket._ss._accept(sock)
+                fd, peer = _c_accept(sock)
             except BlockingIOError:
-                sock._watch.readable = False
+                sock.fd_state.readable = False
                 return
             except OSError as e:
                 if e.errno in RESOURCE_ERRORS:

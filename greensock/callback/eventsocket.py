@@ -1,220 +1,26 @@
-"""``EventSocket``: the Danga::Socket base class and event loop, on greensock's hub.
+"""``EventSocket``: the Danga::Socket base class, on greensock's hub.
 
-The sockets live in a private level-triggered epoll (as in Danga::Socket, ``event_read``
-keeps being called while data is waiting and watched) whose own fd the hub watches like
-any other, so Danga-style objects, callbacks and greenlets share one hub.
+Each object is one socket in the hub's ``DangaLoop`` (``dangaloop.py``), which holds
+the class-level state (descriptor map, timers, post-loop callbacks) and runs the
+level-triggered dispatch that Danga::Socket's users expect.
 """
 from __future__ import annotations
 
 import errno
-import resource
-import select
 import socket as _std
 import sys
 import traceback
+from _socket import socket as _c_socket
 from collections import deque
-from types import SimpleNamespace
 
 from ..hub import get_hub
-from ..socket import StdSocket, _ss
-from ..waiting import sleep
-from ..waitlist import WaitList
-from ..watch import Watch
+from ..socket import StdSocket
+from .dangaloop import ERR, HUP, IN, OUT, danga_loop, reset_danga_loop
 
-_EPOLL = getattr(select, "epoll", None)
-_IN = getattr(select, "EPOLLIN", 1)
-_OUT = getattr(select, "EPOLLOUT", 4)
-_ERR = getattr(select, "EPOLLERR", 8)
-_HUP = getattr(select, "EPOLLHUP", 16)
 MAX_READ = 1 << 20
-_send = _ss.send
-_recv = _ss.recv
-MAX_EVENTS = 1000
+_send = _c_socket.send
+_recv = _c_socket.recv
 _TCP_CORK = getattr(_std, "TCP_CORK", None)
-
-
-class _Registry:
-    """The class-level state Danga::Socket keeps in globals, one per hub."""
-
-    def __init__(self) -> None:
-        if _EPOLL is None:
-            raise RuntimeError("EventSocket needs epoll (Linux); this platform has none")
-        self.hub = get_hub()
-        self.poller = _EPOLL()
-        self.descriptors: dict[int, EventSocket] = {}
-        self.other_fds: dict[int, object] = {}
-        self.to_close: list = []
-        self.pushback: list = []
-        self.post_loop_callback = None
-        self.object_plcs: dict[int, object] = {}
-        self.loop_timeout = 0
-        self.timers: set = set()
-        self.profiling = False
-        self.profile: dict[str, list] = {}
-        self._pass_scheduled = False
-        self._post_scheduled = False
-        self.activity = False  # an event or timer ran since the event loop last looked
-        self._activity_waiters = WaitList(self, lambda: self.activity)
-        self._watch = Watch(self.poller.fileno())
-        self._watch.reader = SimpleNamespace(switch=self.run_pass)
-        self._keeping_hub = False
-        self.hub._register(self._watch)
-        if not self.hub._et:
-            self.hub._update_interest(self._watch)
-
-    # -- keeping the hub waiting while anything is registered -----------------------------
-    def _refresh_hold(self) -> None:
-        want = bool(self.descriptors or self.other_fds)
-        if want != self._keeping_hub:
-            self._keeping_hub = want
-            self.hub._waiting += 1 if want else -1
-
-    def register(self, obj: EventSocket) -> None:
-        if obj._fd in self.descriptors:
-            sys.stderr.write(f"EventSocket: fd {obj._fd} is already in the descriptor map; replacing it\n")
-            self.poller.unregister(obj._fd)
-        self.descriptors[obj._fd] = obj
-        self.poller.register(obj._fd, _ERR | _HUP)
-        self._refresh_hold()
-
-    def modify(self, obj: EventSocket) -> None:
-        mask = _ERR | _HUP | (_IN if obj._reading else 0) | (_OUT if obj._writing else 0)
-        self.poller.modify(obj._fd, mask)
-        self.schedule_pass()  # level-triggered: report what is already ready
-
-    def unregister_fd(self, fd: int) -> None:
-        try:
-            self.poller.unregister(fd)
-        except (OSError, ValueError):
-            pass
-
-    # -- one pass over the ready sockets ----------------------------------------------------
-    def schedule_pass(self) -> None:
-        if not self._pass_scheduled:
-            self._pass_scheduled = True
-            self.hub.run_callback(self._scheduled_pass)
-
-    def _scheduled_pass(self) -> None:
-        self._pass_scheduled = False
-        self.run_pass()
-
-    def run_pass(self) -> None:
-        """Dispatch every ready event (Danga's per-fd order), then the end-of-iteration work."""
-        self._watch.readable = False
-        try:
-            events = self.poller.poll(0, MAX_EVENTS)
-        except OSError:
-            return
-        descriptors = self.descriptors
-        for fd, mask in events:
-            obj = descriptors.get(fd)
-            if obj is None:
-                callback = self.other_fds.get(fd)
-                if callback is not None:
-                    callback(fd)  # the pass notes activity for it below
-                else:
-                    self.unregister_fd(fd)
-                continue
-            if mask & _IN and not obj.closed:
-                self.call_event(obj, "read")
-            if mask & _OUT and not obj.closed:
-                self.call_event(obj, "write")
-            if mask & _ERR and not obj.closed:
-                self.call_event(obj, "err")
-            if mask & _HUP and not obj.closed:
-                self.call_event(obj, "hup")
-        self.post_event_loop()
-        if events:
-            self.note_activity()
-            self.schedule_pass()  # still-ready sockets are served again next turn
-
-    def note_activity(self) -> None:
-        self.activity = True
-        self._activity_waiters.notify()
-
-    def wait_for_activity(self, timeout: float | None) -> None:
-        """One Danga iteration's wait: until an event or timer, or ``timeout`` seconds."""
-        self.activity = False
-        if timeout == 0:
-            sleep(0)
-        else:
-            self._activity_waiters.wait_until(lambda: self.activity, timeout)
-
-    def call_event(self, obj: EventSocket, kind: str) -> None:
-        method = getattr(obj, "event_" + kind)
-        if not self.profiling:
-            try:
-                method()
-            except Exception:
-                self.hub.handle_error(method, *sys.exc_info())
-            return
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        try:
-            method()
-        except Exception:
-            self.hub.handle_error(method, *sys.exc_info())
-        after = resource.getrusage(resource.RUSAGE_SELF)
-        entry = self.profile.setdefault(f"{type(obj).__name__}-{kind}", [0.0, 0.0, 0])
-        entry[0] += after.ru_utime - before.ru_utime
-        entry[1] += after.ru_stime - before.ru_stime
-        entry[2] += 1
-
-    def schedule_post(self) -> None:
-        """Deferred closes and pushed-back data are handled when the current turn ends."""
-        if not self._post_scheduled:
-            self._post_scheduled = True
-            self.hub.at_turn_end(self._scheduled_post)
-
-    def _scheduled_post(self) -> None:
-        self._post_scheduled = False
-        self.post_event_loop()
-
-    def post_event_loop(self) -> None:
-        """Re-feed pushed-back data, then really close what was closed this iteration."""
-        while self.pushback:
-            pending, self.pushback = self.pushback, []
-            called = False
-            for obj in pending:
-                if obj._pushback and not obj.closed and obj._reading:
-                    called = True
-                    self.call_event(obj, "read")
-            if not called:
-                break
-        closing, self.to_close = self.to_close, []
-        for obj in closing:
-            if self.descriptors.get(obj._closed_fd) is obj:
-                del self.descriptors[obj._closed_fd]
-            if obj._sock is not None:
-                obj._sock.close()
-                obj._sock = None
-        self._refresh_hold()
-
-    def run_post_loop_callbacks(self) -> bool:
-        """Per-object then global post-loop callbacks; stop at the first false answer."""
-        snapshot = dict(self.descriptors)
-        for callback in list(self.object_plcs.values()):
-            if not callback(snapshot, dict(self.other_fds)):
-                return False
-        if self.post_loop_callback is not None:
-            return bool(self.post_loop_callback(snapshot, dict(self.other_fds)))
-        return True
-
-    def close(self) -> None:
-        for timer in self.timers:
-            timer.cancel()
-        if self._keeping_hub:
-            self.hub._waiting -= 1
-        self.hub.close_watch(self._watch)
-        self.poller.close()
-
-
-def _registry() -> _Registry:
-    """The current hub's registry (kept on the hub, so it goes away with it)."""
-    hub = get_hub()
-    reg = hub.__dict__.get("_eventsocket_registry")
-    if reg is None:
-        reg = hub.__dict__["_eventsocket_registry"] = _Registry()
-    return reg
 
 
 class _hybrid:
@@ -244,8 +50,7 @@ class EventSocket:
             raise ValueError("sock is closed")
         sock.setblocking(False)
         self._sock = sock
-        self._fd = sock.fileno()
-        self._closed_fd = self._fd
+        self.fd = sock.fileno()
         self.closed = False
         self._reading = False
         self._writing = False
@@ -256,8 +61,22 @@ class EventSocket:
         self._writer = None
         self._corked = False
         self._addr_cache: dict[str, str] = {}
-        self._registry = _registry()
-        self._registry.register(self)
+        danga_loop().register(self)
+
+    # -- what the DangaLoop asks of each object ----------------------------------------------
+    def poll_mask(self) -> int:
+        """The epoll events this object wants."""
+        return ERR | HUP | (IN if self._reading else 0) | (OUT if self._writing else 0)
+
+    def has_pushback(self) -> bool:
+        """Whether pushed-back data is waiting for ``event_read``."""
+        return bool(self._pushback) and not self.closed and self._reading
+
+    def close_socket(self) -> None:
+        """The end of a deferred ``close``: close the socket itself."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
     # -- events (override these) -------------------------------------------------------------
     def event_read(self) -> None:
@@ -280,7 +99,7 @@ class EventSocket:
         if self.closed or on == self._reading:
             return
         self._reading = on
-        self._registry.modify(self)
+        danga_loop().modify(self)
 
     def watch_write(self, on: bool) -> None:
         """Turn writable notifications on or off."""
@@ -291,7 +110,7 @@ class EventSocket:
         if self.closed or on == self._writing:
             return
         self._writing = on
-        self._registry.modify(self)
+        danga_loop().modify(self)
 
     # -- writing ---------------------------------------------------------------------------
     def set_writer_func(self, fn) -> None:
@@ -383,32 +202,33 @@ class EventSocket:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, not {type(data).__name__}")
         self._pushback.append(bytes(data))
-        reg = self._registry
+        reg = danga_loop()
         if self not in reg.pushback:
             reg.pushback.append(self)
         reg.schedule_post()
 
     # -- closing ---------------------------------------------------------------------------
-    def _cleanup(self) -> None:
+    def _cleanup(self) -> int:
         self.closed = True
         self._write_queue.clear()
         self.write_buf_size = 0
         if self._corked:
             self.tcp_cork(False)
-        self._registry.unregister_fd(self._fd)
+        reg = danga_loop()
+        reg.unregister_fd(self.fd)
         self._pushback.clear()
-        self._registry.object_plcs.pop(self._fd, None)
-        self._closed_fd = self._fd
-        self._fd = None
+        reg.object_plcs.pop(self.fd, None)
+        fd, self.fd = self.fd, None
+        return fd
 
     def close(self, reason=None) -> None:
         """Close; the socket really closes (and leaves the map) at the end of this loop iteration."""
         if self.closed:
             return
         self.close_reason = reason
-        self._cleanup()
-        reg = self._registry
-        reg.to_close.append(self)
+        fd = self._cleanup()
+        reg = danga_loop()
+        reg.to_close.append((fd, self))
         reg.schedule_post()
 
     def steal_socket(self):
@@ -416,12 +236,9 @@ class EventSocket:
         if self.closed:
             return None
         sock = self._sock
-        self._cleanup()
+        fd = self._cleanup()
         self._sock = None
-        reg = self._registry
-        if reg.descriptors.get(self._closed_fd) is self:
-            del reg.descriptors[self._closed_fd]
-        reg._refresh_hold()
+        danga_loop().forget(fd, self)
         return sock
 
     @property
@@ -502,7 +319,7 @@ class EventSocket:
     @classmethod
     def event_loop(cls) -> None:
         """Run the hub from this greenlet until a post-loop callback returns false."""
-        reg = _registry()
+        reg = danga_loop()
         while True:
             timeout = reg.loop_timeout
             reg.wait_for_activity(0 if timeout == -1 else None if timeout == 0 else timeout / 1000.0)
@@ -517,7 +334,7 @@ class EventSocket:
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         if not isinstance(seconds, (int, float)) or seconds < 0:
             raise ValueError(f"seconds must be a number >= 0, not {seconds!r}")
-        reg = _registry()
+        reg = danga_loop()
 
         def fire():
             reg.timers.discard(timer)
@@ -529,17 +346,17 @@ class EventSocket:
         return timer
 
     def _set_object_plc(self, callback) -> None:
-        reg = self._registry
+        reg = danga_loop()
         if callable(callback):
-            reg.object_plcs[self._fd] = callback
+            reg.object_plcs[self.fd] = callback
         else:
-            reg.object_plcs.pop(self._fd, None)
+            reg.object_plcs.pop(self.fd, None)
 
     @classmethod
     def _set_global_plc(cls, callback) -> None:
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-        _registry().post_loop_callback = callback
+        danga_loop().post_loop_callback = callback
 
     set_post_loop_callback = _hybrid(_set_global_plc, _set_object_plc)
     """On the class: the global post-loop callback; on an object: that object's own."""
@@ -547,66 +364,66 @@ class EventSocket:
     @classmethod
     def descriptor_map(cls) -> dict:
         """A copy of {fd: object} for every registered socket."""
-        return dict(_registry().descriptors)
+        return dict(danga_loop().descriptors)
 
     @classmethod
     def watched_sockets(cls) -> int:
-        return len(_registry().descriptors)
+        return len(danga_loop().descriptors)
 
     @classmethod
     def set_loop_timeout(cls, ms: int) -> None:
         """0 waits for the next event forever, -1 returns at once, N waits at most N ms."""
         if not isinstance(ms, int) or isinstance(ms, bool) or ms < -1:
             raise ValueError(f"ms must be -1, 0 or a positive int, not {ms!r}")
-        _registry().loop_timeout = ms
+        danga_loop().loop_timeout = ms
 
     @classmethod
     def add_other_fds(cls, fdmap: dict) -> None:
         """Watch extra fds for readability: ``{fd: callback(fd)}``."""
         if not isinstance(fdmap, dict):
             raise TypeError(f"fdmap must be a dict of fd -> callback, not {type(fdmap).__name__}")
-        reg = _registry()
         for fd, callback in fdmap.items():
-            if not isinstance(fd, int) or not callable(callback):
-                raise TypeError("add_other_fds takes {int fd: callable}")
-            if fd not in reg.other_fds:
-                reg.poller.register(fd, _IN)
-            reg.other_fds[fd] = callback
-        reg._refresh_hold()
+            if not isinstance(fd, int) or isinstance(fd, bool) or fd < 0:
+                raise TypeError(f"fdmap's keys must be fds (ints >= 0), not {fd!r}")
+            if not callable(callback):
+                raise TypeError(f"fdmap's values must be callable, not {type(callback).__name__}")
+        reg = danga_loop()
+        for fd, callback in fdmap.items():
+            reg.add_other_fd(fd, callback)
+        reg.refresh_hold()
         reg.schedule_pass()
 
     @classmethod
     def other_fds(cls) -> dict:
-        return dict(_registry().other_fds)
+        return dict(danga_loop().other_fds)
 
     @classmethod
     def to_close(cls) -> list:
         """Objects closed this iteration whose sockets are not closed yet."""
-        return list(_registry().to_close)
+        return [obj for _, obj in danga_loop().to_close]
 
     @classmethod
     def reset(cls) -> None:
         """Forget every socket, timer, callback and fd (sockets are not closed)."""
-        reg = get_hub().__dict__.pop("_eventsocket_registry", None)
-        if reg is not None:
-            reg.close()
+        reset_danga_loop()
 
     @classmethod
     def have_epoll(cls) -> bool:
-        return isinstance(_registry().poller, _EPOLL)
+        """Whether the hub's poller is epoll."""
+        return get_hub().poller_name == "epoll"
 
     @classmethod
     def enable_profiling(cls) -> bool:
-        reg = _registry()
+        reg = danga_loop()
         reg.profiling = True
         reg.profile = {}
         return True
 
     @classmethod
     def disable_profiling(cls) -> None:
-        _registry().profiling = False
+        danga_loop().profiling = False
 
     @classmethod
     def profiling_data(cls) -> dict:
         """``{"Class-event": [utime, stime, calls]}`` since profiling was enabled."""
-        return {k: list(v) for k, v in _registry().profile.items()}
+        return {k: list(v) for k, v in danga_loop().profile.items()}

@@ -83,7 +83,7 @@ class Listener:
     def _adopt(self, sock) -> None:
         """Start accepting on a listening socket."""
         if not isinstance(sock, gsocket.socket):
-            sock = gsocket._adopt(sock)
+            sock = gsocket.adopt(sock)
         self.sockets.append(sock)
         self._emit(self._on_listen, sock)  # queued before any on_accept can be
         acceptor = Acceptor(sock, on_client=lambda client, peer: self._on_accept(client),

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import socket as _std
 
-from greenlet import getcurrent
-
 from .. import socket as gsocket
-from ..exceptions import BlockingSwitchOutError
+from .._core.waitqueue import WaitQueue
 from ..hub import get_hub
 from ..resolver import is_numeric_host
-from ..waitlist import WaitList
 from .addresses import address_arg, family_arg, socktype_arg
 from .connector import ConnectHandle, resolver_for
 from .listener import Listener
@@ -45,7 +42,7 @@ class Loop:
         self._hub = get_hub()
         self._notifiers: set = set()
         self._stop_requested = False
-        self._stopped = WaitList(self, lambda: self._stop_requested)
+        self._stopped = WaitQueue(self, lambda: self._stop_requested)
 
     # -- connections ---------------------------------------------------------------------
     def connect(self, *, host=None, service=None, addrs=None, addr=None, family=0, socktype=0, protocol=0,
@@ -142,23 +139,12 @@ class Loop:
         self._stopped.notify()
 
     def run_once(self, timeout: float | None = None) -> None:
-        """Run one turn of the hub, waiting up to ``timeout`` seconds for an event."""
-        hub = self._hub
-        cur = getcurrent()
-        if cur is hub:
-            raise BlockingSwitchOutError("run_once() called in the hub greenlet (a callback)")
-        switch = cur.switch
-        hub.at_turn_end(switch)
-        timer = None if timeout is None else hub.call_later(timeout, switch)
-        try:
-            hub.switch()
-        finally:
-            if timer is not None:
-                timer.cancel()
-            try:
-                hub._turn_end.remove((switch, ()))
-            except ValueError:
-                pass
+        """Run one turn of the hub: pending callbacks, then wait up to ``timeout`` seconds
+        for an event, and dispatch what arrived (fd events, due timers)."""
+        if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
+                                    or timeout < 0):
+            raise ValueError(f"timeout must be a number >= 0 or None, not {timeout!r}")
+        self._hub.turn(timeout)
 
     def call_soon(self, callback, *args):
         """Run ``callback(*args)`` in the hub soon; returns a handle with ``cancel()``."""

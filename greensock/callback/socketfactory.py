@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import os
 import socket as _std
+from _socket import socket as _c_socket
 from itertools import count
 
 from .. import socket as gsocket
@@ -12,7 +13,7 @@ from ..hub import get_hub
 from ..resolver import is_numeric_host
 from .acceptor import Acceptor
 from .addresses import errnum_errstr, host_port
-from .watcher import FdWatcher
+from .fdwatcher import FdWatcher
 
 _ids = count(1)
 _AF_UNIX = getattr(_std, "AF_UNIX", None)
@@ -222,11 +223,11 @@ class SocketFactory:
 
     # -- connecting ----------------------------------------------------------------------
     def _start_connect(self, address) -> None:
-        err = gsocket._ss.connect_ex(self.sock, address)
+        err = _c_socket.connect_ex(self.sock, address)
         if err == 0:
             self._connected()
         elif err in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
-            self.sock._watch.writable = False
+            self.sock.fd_state.writable = False
             self._watcher = FdWatcher(self.sock, on_writable=self._connect_ready)
             self._watcher.want_write(True)
         else:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import errno
+from _socket import socket as _c_socket
 from collections import deque
 
 from .. import socket as gsocket
 from ..hub import get_hub
-from .watcher import FdWatcher
+from .fdwatcher import FdWatcher
 
-_recv = gsocket._ss.recv
-_send = gsocket._ss.send
+_recv = _c_socket.recv
+_send = _c_socket.send
 _MSG_MORE = getattr(gsocket, "MSG_MORE", 0)
 
 
@@ -42,7 +43,7 @@ class Stream:
             raise TypeError("handle must be a plain socket: TLS sockets are not supported by Stream yet")
         if not callable(on_read):
             raise TypeError(f"on_read must be callable, not {type(on_read).__name__}")
-        self.handle = handle if isinstance(handle, gsocket.socket) else gsocket._adopt(handle)
+        self.handle = handle if isinstance(handle, gsocket.socket) else gsocket.adopt(handle)
         self._on_read = on_read
         self._on_read_eof = _callable_or_none(on_read_eof, "on_read_eof")
         self._on_closed = _callable_or_none(on_closed, "on_closed")
@@ -55,7 +56,8 @@ class Stream:
         self.buffer = bytearray()
         self._queue: deque = deque()  # [view, on_write, on_flush, on_error]
         self._hub = get_hub()
-        self._watcher = FdWatcher(self.handle, on_readable=self._read_ready, on_writable=self._write_ready)
+        self._watcher = FdWatcher(self.handle, on_readable=self._read_ready, on_writable=self._write_ready,
+                                  on_closed=self._read_failed)
         self.loop = None
         self.closed = False
         self._closing = False
@@ -81,14 +83,14 @@ class Stream:
         try:
             data = _recv(sock, self.read_len)
         except BlockingIOError:
-            sock._watch.readable = False
+            sock.fd_state.readable = False
             return
         except OSError as e:
             self._read_failed(e)
             return
         if data:
-            if len(data) < self.read_len and sock._watch.readable is True:
-                sock._watch.readable = False  # drained; the next edge brings more (unless a hang-up)
+            if len(data) < self.read_len and sock.fd_state.readable is True:
+                sock.fd_state.readable = False  # drained; the next edge brings more (unless a hang-up)
             else:
                 self._watcher.kick_read()  # maybe more (or EOF): read again next turn
             self.buffer += data
@@ -169,7 +171,7 @@ class Stream:
                 else:
                     n = _send(sock, view)
             except BlockingIOError:
-                sock._watch.writable = False
+                sock.fd_state.writable = False
                 self._watcher.want_write(True)
                 return
             except OSError as e:

@@ -14,6 +14,9 @@ import importlib
 import sys
 import warnings
 
+import greensock.fdwait
+import greensock.local  # noqa: F401
+
 # Every greensock module that captures a standard function must do so before anything
 # is patched (the thread pool needs the real ``start_new_thread``, the hub the real poller).
 import greensock.os
@@ -24,7 +27,6 @@ import greensock.signal
 import greensock.socket
 import greensock.thread
 import greensock.threadpool
-import greensock.waiting  # noqa: F401
 
 from . import reimport
 
@@ -129,7 +131,7 @@ def patch_time() -> None:
         return
     import time
 
-    from ..waiting import sleep
+    from ..hub import sleep
     _patch(time, "sleep", sleep)
 
 

@@ -3,8 +3,9 @@
 Each backend also names its ``HANGUP`` bits (peer closed or error): after those, a socket
 stays readable for good, so the hub marks it so a short read cannot clear the flag.
 
-The hub asks a poller for three things: ``register(fd)`` once for the fd's life,
-``interest(fd, read, write)`` whenever the set of waiting directions changes, and
+The hub asks a poller for four things: ``register(fd)`` once for the fd's life,
+``interest(fd, read, write)`` whenever the set of waiting directions changes,
+``rearm(fd)`` to hear again of readiness an earlier edge reported, and
 ``poll(timeout)`` returning ``(fd, mask)`` pairs. Each backend exposes ``READ`` and
 ``WRITE`` masks saying which result bits wake a reader or a writer.
 
@@ -56,6 +57,14 @@ class EpollPoller:
     def interest(self, fd: int, read: bool, write: bool) -> None:
         """Edge-triggered registration already covers both directions."""
 
+    def rearm(self, fd: int) -> None:
+        """Report the fd's current readiness as a new edge (``EPOLL_CTL_MOD``).
+
+        For a raw fd whose earlier edges someone else may have consumed: the kernel
+        queues an event at once if the fd is ready now.
+        """
+        self._ep.modify(fd, self._mask)
+
     def close(self) -> None:
         self._ep.close()
 
@@ -90,6 +99,9 @@ class PollPoller:
         else:
             self.unregister(fd)
 
+    def rearm(self, fd: int) -> None:
+        """Level-triggered: readiness is reported while it lasts."""
+
     def poll(self, timeout: float) -> list:
         return self._p.poll(None if timeout < 0 else timeout * 1000.0)
 
@@ -120,6 +132,9 @@ class SelectPoller:
     def interest(self, fd: int, read: bool, write: bool) -> None:
         (self._r.add if read else self._r.discard)(fd)
         (self._w.add if write else self._w.discard)(fd)
+
+    def rearm(self, fd: int) -> None:
+        """Level-triggered: readiness is reported while it lasts."""
 
     def poll(self, timeout: float) -> list:
         try:
