@@ -45,8 +45,8 @@ def getaddrinfo(host, port, family: int = 0, type: int = 0, proto: int = 0, flag
         raw = _getaddrinfo(host, port, family, type, proto, flags)
     else:
         raw = _in_thread(_getaddrinfo, host, port, family, type, proto, flags)
-    return [(std._intenum_converter(f, std.AddressFamily), std._intenum_converter(t, std.SocketKind), p, c, a)
-            for f, t, p, c, a in raw]
+    as_enum = std._intenum_converter  # noqa: SLF001 - the standard library's own name
+    return [(as_enum(f, std.AddressFamily), as_enum(t, std.SocketKind), p, c, a) for f, t, p, c, a in raw]
 
 
 def gethostbyname(host: str) -> str:

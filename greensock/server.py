@@ -11,6 +11,7 @@ from . import socket as gsocket
 from .greenlet import Greenlet
 from .hub import get_hub, sleep
 from .pool import Group, Pool
+from .serve import serve_processes
 
 __all__ = ["StreamServer", "DatagramServer", "parse_address"]
 
@@ -115,7 +116,6 @@ class BaseServer:
     def serve_forever(self, processes: int | None = None, **options) -> None:
         """Serve until ``stop()``; with ``processes=N``, fork N workers (see greensock.serve)."""
         if processes is not None:
-            from .serve import serve_processes
             serve_processes(self, processes, **options)
             return
         self.start()
@@ -183,7 +183,7 @@ class StreamServer(BaseServer):
 
     def _serve(self) -> None:
         listener = self.socket
-        accept = listener._accept
+        accept = listener._accept  # noqa: SLF001 - the standard socket API's fd-returning accept
         family, type_, proto = listener.family, listener.type, listener.proto
         pool = self.pool
         spawn = self._spawn

@@ -253,7 +253,7 @@ def start_new_thread(function, args, kwargs=None) -> int:
 start_new = start_new_thread
 
 
-def _set_sentinel() -> Lock:
+def set_sentinel() -> Lock:
     """A lock released when the current greenlet ends (``Thread.join`` on 3.10-3.12)."""
     lock = allocate_lock()
     _sentinels.setdefault(getcurrent(), []).append(lock)

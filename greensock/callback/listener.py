@@ -80,8 +80,8 @@ class Listener:
         self._errors[op] = err
         self._emit(self._on_fail, op, *args, err)
 
-    def _adopt(self, sock) -> None:
-        """Start accepting on a listening socket."""
+    def adopt(self, sock) -> None:
+        """Start accepting on a listening socket (``Loop.listen(handle=...)``)."""
         if not isinstance(sock, gsocket.socket):
             sock = gsocket.adopt(sock)
         self.sockets.append(sock)
@@ -92,7 +92,7 @@ class Listener:
         if not self._paused:
             acceptor.resume()
 
-    def _listen_all(self, addrs: list) -> None:
+    def listen_all(self, addrs: list) -> None:
         """Create, bind and listen on every address; report failures through the callbacks."""
         port = None
         dual = len(addrs) > 1
@@ -103,7 +103,7 @@ class Listener:
             if sock is not None:
                 if port is None and isinstance(sockaddr, tuple):
                     port = sock.getsockname()[1]
-                self._adopt(sock)
+                self.adopt(sock)
         if not self.sockets:
             self._emit(self._on_listen_error)
 
@@ -134,7 +134,7 @@ class Listener:
                 return None
         return sock
 
-    def _resolve_then_listen(self, host, service, family, socktype, protocol, flags) -> None:
+    def resolve_then_listen(self, host, service, family, socktype, protocol, flags) -> None:
         """Resolve in a greenlet (names may need the resolver), then listen."""
         def run():
             try:
@@ -143,7 +143,7 @@ class Listener:
                 self._emit(self._on_resolve_error, str(e))
                 return
             if not self._closed:
-                self._listen_all(_unique([(f, t, p, a) for f, t, p, _, a in infos]))
+                self.listen_all(_unique([(f, t, p, a) for f, t, p, _, a in infos]))
         if is_numeric_host(host) and (service is None or str(service).isdigit()):
             run()
         else:

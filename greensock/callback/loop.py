@@ -89,11 +89,11 @@ class Loop:
         if handle is not None:
             if not isinstance(handle, gsocket.StdSocket):
                 raise TypeError(f"handle must be a listening socket, not {type(handle).__name__}")
-            listener._adopt(handle)
+            listener.adopt(handle)
             return listener
         given = _addresses(addrs, addr)
         if given is not None:
-            listener._listen_all(given)
+            listener.listen_all(given)
             return listener
         if service is None:
             raise TypeError("listen needs service, or addrs, or addr, or handle")
@@ -101,17 +101,17 @@ class Loop:
             service = 0
         if host is not None and not is_numeric_host(host) and not isinstance(host, str):
             raise TypeError(f"host must be a str, not {type(host).__name__}")
-        listener._resolve_then_listen(host, service, family, socktype, protocol, flags)
+        listener.resolve_then_listen(host, service, family, socktype, protocol, flags)
         return listener
 
     # -- notifiers ---------------------------------------------------------------------------
     def add(self, notifier) -> None:
         """Start a notifier (a Stream): it reads and writes from now on."""
-        if not hasattr(notifier, "_attach"):
+        if not hasattr(notifier, "added_to_loop"):
             raise TypeError(f"cannot add {type(notifier).__name__} to a Loop")
         if notifier in self._notifiers:
             raise ValueError(f"{notifier!r} is already in this loop")
-        notifier._attach(self)
+        notifier.added_to_loop(self)
         self._notifiers.add(notifier)
 
     def remove(self, notifier) -> None:
@@ -119,7 +119,11 @@ class Loop:
         if notifier not in self._notifiers:
             raise ValueError(f"{notifier!r} is not in this loop")
         self._notifiers.discard(notifier)
-        notifier._detach()
+        notifier.removed_from_loop()
+
+    def discard(self, notifier) -> None:
+        """Forget a notifier that closed itself (no error if it is not here)."""
+        self._notifiers.discard(notifier)
 
     @property
     def notifiers(self) -> list:

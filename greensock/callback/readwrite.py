@@ -85,7 +85,7 @@ class ReadWrite:
             self._on_low()
 
     def _flushed(self, stream) -> None:
-        if not stream._queue and self._on_flushed is not None:
+        if not stream.write_pending and self._on_flushed is not None:
             self._on_flushed()
 
     @property
@@ -96,11 +96,11 @@ class ReadWrite:
     def close_when_flushed(self, on_closed) -> None:
         """Close after the queued output is written, then call ``on_closed()``."""
         self.input_enabled = False
-        self.stream._on_closed = lambda stream: on_closed()
+        self.stream.on_closed = lambda stream: on_closed()
         self.stream.close()
 
     def close_now(self) -> None:
         """Drop everything and close at once (no callback)."""
         self.input_enabled = False
-        self.stream._on_closed = None
+        self.stream.on_closed = None
         self.stream.close_now()

@@ -33,6 +33,14 @@ def _reuse_arg(reuse) -> bool:
     return bool(reuse)
 
 
+def check_domain_and_port(domain, remote_port) -> None:
+    """Argument checks a component can run before it creates a factory."""
+    if domain not in _DOMAINS:
+        raise ValueError(f"domain must be AF_INET, AF_INET6 or AF_UNIX, not {domain!r}")
+    if domain != _AF_UNIX and remote_port is None:
+        raise ValueError("remote_port is required")
+
+
 class _Failure(Exception):
     """A step failed: carries POE's operation name and the error."""
 
@@ -96,14 +104,6 @@ class SocketFactory:
             self._setup_greenlet = Greenlet.spawn(self._setup)
         else:
             self._setup()
-
-    @staticmethod
-    def _validate_only(domain, remote_port) -> None:
-        """Argument checks a component can run before it creates a factory."""
-        if domain not in _DOMAINS:
-            raise ValueError(f"domain must be AF_INET, AF_INET6 or AF_UNIX, not {domain!r}")
-        if domain != _AF_UNIX and remote_port is None:
-            raise ValueError("remote_port is required")
 
     # -- public -------------------------------------------------------------------------
     @property

@@ -46,7 +46,7 @@ class Stream:
         self.handle = handle if isinstance(handle, gsocket.socket) else gsocket.adopt(handle)
         self._on_read = on_read
         self._on_read_eof = _callable_or_none(on_read_eof, "on_read_eof")
-        self._on_closed = _callable_or_none(on_closed, "on_closed")
+        self.on_closed = _callable_or_none(on_closed, "on_closed")
         self._on_read_error = _callable_or_none(on_read_error, "on_read_error")
         self._on_write_error = _callable_or_none(on_write_error, "on_write_error")
         self.read_len = _positive_int(read_len, "read_len")
@@ -64,8 +64,8 @@ class Stream:
         self._eof = False
         self._flush_scheduled = False
 
-    # -- being part of a loop ------------------------------------------------------------
-    def _attach(self, loop) -> None:
+    # -- being part of a loop (what ``Loop.add``/``remove`` call) ---------------------------
+    def added_to_loop(self, loop) -> None:
         if self.closed:
             raise RuntimeError("cannot add a closed Stream")
         self.loop = loop
@@ -73,7 +73,7 @@ class Stream:
         if self._queue:
             self._schedule_flush()
 
-    def _detach(self) -> None:
+    def removed_from_loop(self) -> None:
         self.loop = None
         self._watcher.stop()
 
@@ -232,10 +232,10 @@ class Stream:
                 self._call(defer, on_error, self, dropped)
         loop, self.loop = self.loop, None
         if loop is not None:
-            loop._notifiers.discard(self)
+            loop.discard(self)
         self.handle.close()
-        if self._on_closed is not None:
-            self._call(defer, self._on_closed, self)
+        if self.on_closed is not None:
+            self._call(defer, self.on_closed, self)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("closing" if self._closing else "open")

@@ -10,7 +10,7 @@ from itertools import count
 from .filters import LineFilter
 from .loop import Loop
 from .readwrite import ReadWrite
-from .socketfactory import SocketFactory
+from .socketfactory import SocketFactory, check_domain_and_port
 
 log = logging.getLogger("greensock.callback")
 _ids = count(1)
@@ -82,7 +82,7 @@ class TCPClient:
         self._timer = None
         self._reconnect_timer = None
         # Validate the address now: a bad domain or port raises here, not later.
-        SocketFactory._validate_only(domain, remote_port)
+        check_domain_and_port(domain, remote_port)
         self.loop.call_soon(self._start)
 
     # -- commands ------------------------------------------------------------------------

@@ -21,8 +21,9 @@ _CALLBACKS = ("client_input", "client_connected", "client_disconnected", "client
 class Session:
     """One client connection of a TCPServer."""
 
-    def __init__(self, server: TCPServer, remote_address, remote_port) -> None:
+    def __init__(self, server: TCPServer, remote_address, remote_port, on_closed) -> None:
         self.server = server
+        self._on_closed = on_closed
         self.remote_address = remote_address
         self.remote_port = remote_port
         self.id = next(_session_ids)
@@ -45,13 +46,22 @@ class Session:
         if self._got_error or not self._rw.pending_octets:
             rw, self._rw = self._rw, None
             rw.close_now()
-            self.server._session_closed(self)
+            self._on_closed(self)
         else:
             self._rw.close_when_flushed(lambda: self._closed_after_flush())
 
     def _closed_after_flush(self) -> None:
         self._rw = None
-        self.server._session_closed(self)
+        self._on_closed(self)
+
+    def attach(self, rw: ReadWrite) -> None:
+        """Start exchanging records over ``rw`` (the server does this once connected)."""
+        self._rw = rw
+
+    def shutdown_after_error(self) -> None:
+        """Close without waiting for pending output (it cannot be sent), from the hub."""
+        self._got_error = True
+        self.server.loop.call_soon(self.shutdown)
 
     def __repr__(self) -> str:
         return f"<Session id={self.id} {self.remote_address}:{self.remote_port}>"
@@ -123,16 +133,16 @@ class TCPServer:
             self._listener.resume_accept()
 
     def _accepted(self, sock, address, port, wheel_id) -> None:
-        session = Session(self, address, port)
+        session = Session(self, address, port, self._session_closed)
         if self._cb["client_pre_connect"] is not None:
             sock = self._cb["client_pre_connect"](session, sock)
             if sock is None:
                 return
         self.sessions.add(session)
-        session._rw = ReadWrite(self.loop, sock, self._filter.clone(),
-                                on_input=lambda record: self._input(session, record),
-                                on_error=lambda op, num, text: self._client_error(session, op, num, text),
-                                on_flushed=lambda: self._flushed(session))
+        session.attach(ReadWrite(self.loop, sock, self._filter.clone(),
+                                 on_input=lambda record: self._input(session, record),
+                                 on_error=lambda op, num, text: self._client_error(session, op, num, text),
+                                 on_flushed=lambda: self._flushed(session)))
         self._apply_concurrency()
         if self._cb["client_connected"] is not None:
             self._cb["client_connected"](session, *self._client_args)
@@ -150,8 +160,7 @@ class TCPServer:
             self._cb["client_error"](session, operation, errnum, errstr)
         elif not (operation == "read" and errnum in (0, errno.ECONNRESET)):
             log.warning("Client session %d got %s error %d (%s)", session.id, operation, errnum, errstr)
-        session._got_error = True
-        self.loop.call_soon(session.shutdown)
+        session.shutdown_after_error()
 
     def _session_closed(self, session: Session) -> None:
         session.connected = False

@@ -227,7 +227,7 @@ def patch_thread() -> None:
         _patch(_thread, "start_new", gthread.start_new_thread)
     _patch(_thread, "_count", gthread.count)
     _patch(_thread, "_local", gthread.local)
-    _patch(_thread, "RLock", threading._PyRLock)
+    _patch(_thread, "RLock", threading._PyRLock)  # noqa: SLF001 - the standard library's own name
     _patch(threading, "Lock", gthread.Lock if sys.version_info >= (3, 13) else gthread.allocate_lock)
     if hasattr(_thread, "lock"):
         _patch(_thread, "lock", gthread.Lock)
@@ -242,7 +242,7 @@ def patch_thread() -> None:
         _patch(threading, "_start_joinable_thread", gthread.start_joinable_thread)
         _patch(threading, "_ThreadHandle", gthread.ThreadHandle)
         _patch(threading, "_make_thread_handle", gthread.make_thread_handle)
-        original_shutdown = threading._thread_shutdown
+        original_shutdown = threading._thread_shutdown  # noqa: SLF001 - the standard library's own name
 
         def _thread_shutdown() -> None:
             gthread.join_nondaemon_threads()
@@ -250,8 +250,8 @@ def patch_thread() -> None:
         _patch(threading, "_thread_shutdown", _thread_shutdown)
     else:
         _patch(threading, "_start_new_thread", gthread.start_new_thread)
-        _patch(threading, "_set_sentinel", gthread._set_sentinel)
-        _patch(_thread, "_set_sentinel", gthread._set_sentinel)
+        _patch(threading, "_set_sentinel", gthread.set_sentinel)
+        _patch(_thread, "_set_sentinel", gthread.set_sentinel)
 
 
 def patch_os() -> None:
@@ -303,8 +303,9 @@ def patch_queue() -> None:
         return
     import _queue
     import queue
-    _patch(queue, "SimpleQueue", queue._PySimpleQueue, fresh=lambda module: module._PySimpleQueue)
-    _patch(_queue, "SimpleQueue", queue._PySimpleQueue)
+    pure = queue._PySimpleQueue  # noqa: SLF001 - the standard library's own name
+    _patch(queue, "SimpleQueue", pure, fresh=lambda module: module._PySimpleQueue)  # noqa: SLF001 - the standard library's own name
+    _patch(_queue, "SimpleQueue", pure)
 
 
 def patch_all(socket: bool = True, dns: bool = True, time: bool = True, select: bool = True,

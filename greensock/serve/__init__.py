@@ -2,22 +2,21 @@
 
     python -m greensock.serve module:handler --bind HOST:PORT --processes N
 
+(the command line is in ``__main__.py``).
 The parent binds the socket, forks N workers that each run the server, restarts a worker
 that dies, and on SIGTERM or SIGINT asks every worker to stop gracefully (SIGTERM), then
 waits for them (killing stragglers after a grace period).
 """
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import signal
 import sys
 import time
 
-from .hub import get_hub, sleep
+from ..hub import get_hub, sleep
 
-__all__ = ["serve_processes", "main"]
+__all__ = ["serve_processes"]
 
 GRACE = 5.0  # seconds a worker gets to finish after SIGTERM before SIGKILL
 RESTART_DELAY = 0.1  # between a worker's death and its replacement, so a crash loop cannot spin
@@ -31,12 +30,12 @@ def _run_worker(server, reuse_port_address) -> None:
     def on_term(signum, frame):
         # A signal handler may run inside the hub's poll: hand the stop to a greenlet,
         # through the wake-up fd so the poll returns at once.
-        from .greenlet import spawn
+        from ..greenlet import spawn
         hub.run_callback_threadsafe(spawn, server.stop)
 
     signal.signal(signal.SIGTERM, on_term)
     if reuse_port_address is not None:
-        from . import socket as gsocket
+        from .. import socket as gsocket
         server.socket.close()
         server.socket = gsocket.create_server(reuse_port_address, reuse_port=True,
                                               backlog=getattr(server, "backlog", None) or 128)
@@ -126,46 +125,3 @@ def _reap(workers: dict, on_death) -> None:
             return
         if workers.pop(pid, None) is not None:
             on_death(pid, status)
-
-
-def _load_handler(spec: str):
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"handler must look like 'module:function', not {spec!r}")
-    sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
-    handler = module
-    for part in attr.split("."):
-        handler = getattr(handler, part)
-    if not callable(handler):
-        raise TypeError(f"{spec} is not callable")
-    return handler
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Command line: serve ``module:handler(sock, address)`` on every core."""
-    parser = argparse.ArgumentParser(prog="python -m greensock.serve", description=main.__doc__)
-    parser.add_argument("handler", help="module:function called as handler(sock, address)")
-    parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT to listen on (default %(default)s)")
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: one per core)")
-    parser.add_argument("--spawn", type=int, default=None, help="at most this many connections per worker")
-    parser.add_argument("--backlog", type=int, default=None, help="listen backlog")
-    parser.add_argument("--reuse-port", action="store_true", help="one SO_REUSEPORT socket per worker")
-    args = parser.parse_args(argv)
-    from .server import StreamServer
-    try:
-        handler = _load_handler(args.handler)
-    except (ValueError, TypeError, ImportError, AttributeError) as e:
-        parser.error(str(e))
-    server = StreamServer(args.bind, handler, backlog=args.backlog,
-                          spawn="default" if args.spawn is None else args.spawn)
-    server.init_socket()
-    host, port = server.address[:2]
-    print(f"greensock.serve: {args.handler} on {host}:{port} with {args.processes} processes (pid {os.getpid()})",
-          flush=True)
-    serve_processes(server, args.processes, reuse_port=args.reuse_port)
-
-
-if __name__ == "__main__":
-    main()

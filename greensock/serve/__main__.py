@@ -1,0 +1,52 @@
+"""``python -m greensock.serve module:handler``: serve a handler on every core."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from ..server import StreamServer
+from . import serve_processes
+
+
+def _load_handler(spec: str):
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"handler must look like 'module:function', not {spec!r}")
+    sys.path.insert(0, os.getcwd())
+    module = importlib.import_module(module_name)
+    handler = module
+    for part in attr.split("."):
+        handler = getattr(handler, part)
+    if not callable(handler):
+        raise TypeError(f"{spec} is not callable")
+    return handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: serve ``module:handler(sock, address)`` on every core."""
+    parser = argparse.ArgumentParser(prog="python -m greensock.serve", description=main.__doc__)
+    parser.add_argument("handler", help="module:function called as handler(sock, address)")
+    parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT to listen on (default %(default)s)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: one per core)")
+    parser.add_argument("--spawn", type=int, default=None, help="at most this many connections per worker")
+    parser.add_argument("--backlog", type=int, default=None, help="listen backlog")
+    parser.add_argument("--reuse-port", action="store_true", help="one SO_REUSEPORT socket per worker")
+    args = parser.parse_args(argv)
+    try:
+        handler = _load_handler(args.handler)
+    except (ValueError, TypeError, ImportError, AttributeError) as e:
+        parser.error(str(e))
+    server = StreamServer(args.bind, handler, backlog=args.backlog,
+                          spawn="default" if args.spawn is None else args.spawn)
+    server.init_socket()
+    host, port = server.address[:2]
+    print(f"greensock.serve: {args.handler} on {host}:{port} with {args.processes} processes (pid {os.getpid()})",
+          flush=True)
+    serve_processes(server, args.processes, reuse_port=args.reuse_port)
+
+
+if __name__ == "__main__":
+    main()
