@@ -1,12 +1,13 @@
 """``Group`` (a set of greenlets managed together) and ``Pool`` (a Group with a size limit)."""
 from __future__ import annotations
 
+from time import monotonic
+
 from greenlet import GreenletExit, getcurrent
 
 from .greenlet import Greenlet, joinall, killall
 from .lock import Semaphore
 from .queue import Queue
-from .timeout import Timeout
 
 __all__ = ["Group", "Pool"]
 
@@ -60,17 +61,13 @@ class Group:
 
     def join(self, timeout: float | None = None, raise_error: bool = False) -> bool:
         """Wait until the group is empty; True if it is."""
-        t = Timeout.start_new(timeout) if timeout is not None else None
-        try:
-            while self.greenlets:
-                for g in joinall(list(self.greenlets), raise_error=raise_error):
-                    self._discard_finished(g)  # now, not when the link callback runs
-        except Timeout as e:
-            if e is not t:
-                raise
-        finally:
-            if t is not None:
-                t.cancel()
+        deadline = None if timeout is None else monotonic() + timeout
+        while self.greenlets:
+            remaining = None if deadline is None else deadline - monotonic()
+            if remaining is not None and remaining <= 0:
+                break
+            for g in joinall(list(self.greenlets), remaining, raise_error=raise_error):
+                self._discard_finished(g)  # now, not when the link callback runs
         return not self.greenlets
 
     def kill(self, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 import greensock
+import greensock.socket
 from greensock import BlockingSwitchOutError, ConcurrentObjectUseError, get_hub, sleep, spawn
 from greensock._core.poller import available, make_poller
 from greensock.event import AsyncResult

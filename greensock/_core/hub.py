@@ -13,6 +13,8 @@ from _thread import _local
 from collections import deque
 from heapq import heappush
 from time import monotonic, perf_counter
+from types import MethodType
+from weakref import WeakMethod
 
 from greenlet import getcurrent, greenlet
 
@@ -541,12 +543,29 @@ class Hub(greenlet):
         return self._threadpool
 
     def on_close(self, fn) -> None:
-        """Call ``fn()`` when the hub is destroyed (before its poller closes)."""
-        self._close_hooks.append(fn)
+        """Call ``fn()`` when the hub is destroyed (before its poller closes).
+
+        A bound method is held weakly: an object that goes away takes its hook along.
+        """
+        self._close_hooks.append(_hook_ref(fn))
 
     def at_fork(self, fn) -> None:
-        """Call ``fn()`` in a forked child, once this hub has its new poller and wake-up fd."""
-        self._fork_hooks.append(fn)
+        """Call ``fn()`` in a forked child, once this hub has its new poller and wake-up fd
+        (held as ``on_close`` holds it)."""
+        self._fork_hooks.append(_hook_ref(fn))
+
+    def _run_hooks(self, hooks: list) -> None:
+        live = []
+        for ref in hooks:
+            fn = ref()
+            if fn is None:
+                continue
+            live.append(ref)
+            try:
+                fn()
+            except BaseException:
+                self.handle_error(fn, *sys.exc_info())
+        hooks[:] = live
 
     def _open_wakeup(self) -> None:
         self._wakeup = Wakeup()
@@ -587,11 +606,7 @@ class Hub(greenlet):
             del _tls.hub
         self.closed = True
         hooks, self._close_hooks = self._close_hooks, []
-        for fn in hooks:
-            try:
-                fn()
-            except BaseException:
-                self.handle_error(fn, *sys.exc_info())
+        self._run_hooks(hooks)
         if self._threadpool is not None:
             self._threadpool.kill()
         cur = getcurrent()
@@ -623,11 +638,7 @@ class Hub(greenlet):
                 self._register(w)
                 if not self.edge_triggered:
                     self._update_interest(w)
-        for fn in self._fork_hooks:
-            try:
-                fn()
-            except BaseException:
-                self.handle_error(fn, *sys.exc_info())
+        self._run_hooks(self._fork_hooks)
 
     # -- what is in it (for run info and tests) -------------------------------------------------
     def pending_callbacks(self) -> int:
@@ -648,6 +659,15 @@ class Hub(greenlet):
     def __repr__(self) -> str:
         return (f"<Hub poller={self.poller_name} fds={len(self._states)} "
                 f"callbacks={len(self._callbacks)} timers={len(self._timers)}>")
+
+
+def _hook_ref(fn):
+    """A callable returning ``fn`` (weakly held when it is a bound method) or None."""
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, not {type(fn).__name__}")
+    if isinstance(fn, MethodType):
+        return WeakMethod(fn)
+    return lambda: fn
 
 
 def _time_out(g: greenlet, exc) -> None:

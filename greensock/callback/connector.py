@@ -9,11 +9,14 @@ from .. import socket as gsocket
 from ..event import AsyncResult
 from ..greenlet import Greenlet
 from ..hub import get_hub
-from ..timeout import Timeout
 from .addresses import address_arg
 
 # Which failure explains an unsuccessful connect best: connect, then bind, then socket.
 _SIGNIFICANCE = {"connect": 3, "bind": 2, "socket": 1}
+
+
+class _Expired(BaseException):
+    """Thrown into the attempt's greenlet when ``timeout`` runs out."""
 
 
 class ConnectHandle:
@@ -29,13 +32,15 @@ class ConnectHandle:
         self._errors: dict[str, OSError] = {}
         self._current = None  # (sock, sockaddr) of the attempt in flight
         self._cancelled = False
-        self._timeout = timeout
         self._greenlet = Greenlet.spawn(self._run, peers, local, resolve)
+        self._deadline = None if timeout is None else self._hub.call_later(timeout, self._expire)
 
     # -- public -----------------------------------------------------------------------
     def cancel(self) -> None:
         """Stop: no further attempt, no further callback."""
         self._cancelled = True
+        if self._deadline is not None:
+            self._deadline.cancel()
         for h in self._pending:
             h.cancel()
         self._greenlet.kill(block=False)
@@ -65,8 +70,18 @@ class ConnectHandle:
         if callback is not None and not self._cancelled:
             self._pending.append(self._hub.run_callback(callback, *args))
 
+    def _expire(self) -> None:
+        """In the hub, when the whole attempt's time is up: end it where it waits."""
+        g = self._greenlet
+        if g.ready():
+            return
+        if g:
+            g.throw(_Expired())  # runs the attempt's clean-up and ``_timed_out`` now
+        else:
+            g.kill(block=False)  # never got to run
+            self._timed_out()
+
     def _run(self, peers, local, resolve) -> None:
-        timer = Timeout.start_new(self._timeout) if self._timeout is not None else None
         try:
             if resolve is not None:
                 try:
@@ -76,13 +91,11 @@ class ConnectHandle:
                     self._result.set_exception(e)
                     return
             self._try_all(peers, local)
-        except Timeout as t:
-            if t is not timer:
-                raise
+        except _Expired:
             self._timed_out()
         finally:
-            if timer is not None:
-                timer.cancel()
+            if self._deadline is not None:
+                self._deadline.cancel()
 
     def _timed_out(self) -> None:
         err = TimeoutError(errno.ETIMEDOUT, os.strerror(errno.ETIMEDOUT))
