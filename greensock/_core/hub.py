@@ -408,7 +408,8 @@ class Hub(greenlet):
         WRITE = self.poller.WRITE
         HANGUP_BITS = self.poller.HANGUP
         while True:
-            if callbacks:
+            progress = bool(callbacks)  # did anything run this turn (for ``turn()`` waiters)
+            if progress:
                 self._run_callbacks()
             if self.closed:
                 return
@@ -433,6 +434,7 @@ class Hub(greenlet):
                     w.readable = HANGUP if mask & HANGUP_BITS else True
                     g = w.reader
                     if g is not None:
+                        progress = True
                         try:
                             g.switch()
                         except BaseException:
@@ -441,11 +443,13 @@ class Hub(greenlet):
                     w.writable = True
                     g = w.writer
                     if g is not None:
+                        progress = True
                         try:
                             g.switch()
                         except BaseException:
                             self.handle_error(g, *sys.exc_info())
             if heap and heap[0][WHEN] <= monotonic():
+                progress = True
                 for t in timers.pop_due(monotonic()):
                     fn = t[FN]
                     if fn is None:
@@ -458,7 +462,7 @@ class Hub(greenlet):
             if self._turn_end:
                 self._run_turn_end()
             if self._turn_waiters:
-                self._wake_turn_waiters()
+                self._wake_turn_waiters(progress)
 
     def _run_turn_end(self) -> None:
         hooks, self._turn_end = self._turn_end, []
@@ -468,7 +472,9 @@ class Hub(greenlet):
             except BaseException:
                 self.handle_error(fn, *sys.exc_info())
 
-    def _wake_turn_waiters(self) -> None:
+    def _wake_turn_waiters(self, progress: bool) -> None:
+        if not progress:
+            return  # the poll woke for nobody (a first edge on a new fd): not a turn to report
         now = self.turns
         waiters = self._turn_waiters
         due = [entry for entry in waiters if entry[1] < now]
@@ -609,6 +615,8 @@ class Hub(greenlet):
         self._run_hooks(hooks)
         if self._threadpool is not None:
             self._threadpool.kill()
+        for h in self._callbacks:
+            h[CB_FN] = None  # the loop returns before running anything else
         cur = getcurrent()
         if self and cur is not self:
             root = self.parent
