@@ -48,10 +48,11 @@ class local:
 
 
 class _LocalImpl:
-    __slots__ = ("dicts", "args", "kw", "lock")
+    __slots__ = ("dicts", "args", "kw", "lock", "vacant")
 
     def __init__(self, args, kw) -> None:
         self.dicts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.vacant: dict = {}  # what the object points at between accesses
         self.args = args
         self.kw = kw
         self.lock = _RealRLock()
@@ -82,4 +83,7 @@ class _swapped:
             object.__setattr__(self.obj, "__dict__", d)
 
     def __exit__(self, *exc) -> None:
+        # Hold no greenlet's dict between accesses: it must go with its greenlet (3.13's
+        # threading drops a dummy thread when that thread's local dict is freed).
+        object.__setattr__(self.obj, "__dict__", self.impl.vacant)
         self.impl.lock.release()

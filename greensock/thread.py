@@ -45,6 +45,9 @@ class Lock:
 
     __slots__ = ("_block", "_waiters", "_owner", "__weakref__")
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        raise TypeError("type 'lock' is not an acceptable base type")  # as the C type says
+
     if sys.version_info < (3, 13):
         def __new__(cls, *args, **kwargs):
             raise TypeError(f"cannot create '{cls.__module__}.{cls.__name__}' instances")
@@ -215,10 +218,12 @@ def _bootstrap(function, args, kwargs, handle) -> None:
     except (SystemExit, GreenletExit):
         pass
     except BaseException as e:
-        hook_args = SimpleNamespace(exc_type=type(e), exc_value=e, exc_traceback=e.__traceback__,
-                                    err_msg="Exception ignored in thread started by",
-                                    object=function)
-        sys.unraisablehook(hook_args)
+        if sys.version_info >= (3, 13):  # the message names the function, the object is None
+            err_msg, obj = f"Exception ignored in thread started by {function!r}", None
+        else:
+            err_msg, obj = "Exception ignored in thread started by", function
+        sys.unraisablehook(SimpleNamespace(exc_type=type(e), exc_value=e, exc_traceback=e.__traceback__,
+                                           err_msg=err_msg, object=obj))
     finally:
         _count -= 1
         for lock in _sentinels.pop(getcurrent(), ()):
@@ -266,12 +271,17 @@ def count() -> int:
 
 
 class ThreadHandle:
-    """What ``threading`` joins on Python 3.13+: done when the greenlet ends."""
+    """What ``threading`` joins on Python 3.13+: done when the greenlet ends.
 
-    __slots__ = ("ident", "_done", "__weakref__")
+    As ``_thread._ThreadHandle``: one start per handle, ``join`` before the start is an
+    error, and so is a thread joining itself.
+    """
+
+    __slots__ = ("ident", "_done", "started", "__weakref__")
 
     def __init__(self, ident: int | None = None) -> None:
         self.ident = ident
+        self.started = ident is not None  # a handle made for a thread that already runs
         self._done = allocate_lock()
         self._done.acquire()
 
@@ -279,10 +289,14 @@ class ThreadHandle:
         return not self._done.locked()
 
     def _set_done(self) -> None:
+        if not self.started:
+            raise RuntimeError("thread not started")
         if self._done.locked():
             self._done.release()
 
     def join(self, timeout: float | None = None) -> None:
+        if not self.started:
+            raise RuntimeError("thread not started")
         if self.ident == get_ident() and not self.is_done():
             raise RuntimeError("Cannot join current thread")
         if self._done.acquire(True, -1 if timeout is None else max(0.0, timeout)):
@@ -293,7 +307,10 @@ def start_joinable_thread(function, handle: ThreadHandle | None = None, daemon: 
     """Python 3.13's thread start: the handle's ``join`` waits for the greenlet."""
     if handle is None:
         handle = ThreadHandle()
+    elif handle.started:
+        raise RuntimeError("thread already started")
     _spawn(function, (), None, handle)
+    handle.started = True
     if not daemon:
         _nondaemon_handles.add(handle)
     return handle

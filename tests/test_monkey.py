@@ -509,5 +509,7 @@ def test_cpython_short_modules_pass_patched(module, tmp_path):
                           env=dict(os.environ, PYTHONPATH=ROOT))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     [result] = json.loads(out.read_text())["results"]
+    if "absent" in result:
+        pytest.skip(result["absent"])
     assert result["hung"] == 0 and not result["unexpected"], result
     assert result["passed"] > 0

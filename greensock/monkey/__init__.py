@@ -241,7 +241,11 @@ def patch_thread() -> None:
         _patch(_thread, "start_joinable_thread", gthread.start_joinable_thread)
         _patch(threading, "_start_joinable_thread", gthread.start_joinable_thread)
         _patch(threading, "_ThreadHandle", gthread.ThreadHandle)
+        _patch(_thread, "_ThreadHandle", gthread.ThreadHandle)
         _patch(threading, "_make_thread_handle", gthread.make_thread_handle)
+        _patch(_thread, "_make_thread_handle", gthread.make_thread_handle)
+        # Per green thread, so a dummy thread leaves ``_active`` when its greenlet ends.
+        _patch(threading, "_thread_local_info", gthread.local())
         original_shutdown = threading._thread_shutdown  # noqa: SLF001 - the standard library's own name
 
         def _thread_shutdown() -> None:
