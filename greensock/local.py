@@ -48,11 +48,12 @@ class local:
 
 
 class _LocalImpl:
-    __slots__ = ("dicts", "args", "kw", "lock", "vacant")
+    __slots__ = ("dicts", "args", "kw", "lock", "vacant", "depth")
 
     def __init__(self, args, kw) -> None:
         self.dicts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.vacant: dict = {}  # what the object points at between accesses
+        self.depth = 0  # accesses in progress (``__init__`` and properties nest them)
         self.args = args
         self.kw = kw
         self.lock = _RealRLock()
@@ -70,6 +71,7 @@ class _swapped:
     def __enter__(self) -> None:
         impl = self.impl
         impl.lock.acquire()
+        impl.depth += 1
         cur = getcurrent()
         d = impl.dicts.get(cur)
         if d is None:
@@ -85,5 +87,8 @@ class _swapped:
     def __exit__(self, *exc) -> None:
         # Hold no greenlet's dict between accesses: it must go with its greenlet (3.13's
         # threading drops a dummy thread when that thread's local dict is freed).
-        object.__setattr__(self.obj, "__dict__", self.impl.vacant)
-        self.impl.lock.release()
+        impl = self.impl
+        impl.depth -= 1
+        if not impl.depth:
+            object.__setattr__(self.obj, "__dict__", impl.vacant)
+        impl.lock.release()
