@@ -86,6 +86,8 @@ class Greenlet(greenlet):
 
     def start_later(self, seconds: float) -> None:
         """Schedule the greenlet to run after ``seconds``."""
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise TypeError(f"seconds must be a number, not {type(seconds).__name__}")
         if self._start_handle is None and not self._done and not bool(self):
             self._start_handle = self._hub.call_later(seconds, self.switch)
 

@@ -13,14 +13,22 @@ from .hub import get_hub, sleep
 from .pool import Group, Pool
 from .serve import serve_processes
 
-__all__ = ["StreamServer", "DatagramServer", "parse_address"]
+__all__ = ["StreamServer", "DatagramServer", "ServerError", "parse_address"]
 
 log = logging.getLogger("greensock.server")
 
 # Accept errors that mean "out of resources": back off instead of spinning.
 RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# Errors that only concern the connection being accepted (accept(2) says to retry).
+TRANSIENT_ERRORS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR, errno.EPERM, errno.ENETDOWN,
+                              errno.ENOPROTOOPT, errno.EHOSTDOWN, errno.ENONET, errno.EHOSTUNREACH,
+                              errno.ENETUNREACH, errno.ETIMEDOUT, errno.ECONNRESET, errno.ECONNREFUSED})
 MAX_BACKOFF = 1.0
 ACCEPTS_PER_WAKEUP = 64
+
+
+class ServerError(RuntimeError):
+    """The listening socket failed for good (not a resource shortage): the server stopped."""
 
 
 def parse_address(listener) -> tuple:
@@ -80,7 +88,7 @@ class BaseServer:
         else:
             self._address = parse_address(listener)
         self._loop: Greenlet | None = None
-        self._stopped = None
+        self._stopping = False
 
     # -- addresses --------------------------------------------------------------------
     @property
@@ -111,28 +119,47 @@ class BaseServer:
         if self.started:
             return
         self.init_socket()
+        self._stopping = False
         self._loop = Greenlet.spawn(self._serve)
 
     def serve_forever(self, processes: int | None = None, **options) -> None:
-        """Serve until ``stop()``; with ``processes=N``, fork N workers (see greensock.serve)."""
+        """Serve until ``stop()``; with ``processes=N``, fork N workers (see greensock.serve).
+
+        Interrupted (Ctrl-C, or any exception thrown into the waiting greenlet), it stops
+        the server as ``stop()`` does (1 s for handlers to finish, then they are killed)
+        and re-raises. A ``stop(timeout)`` already called is left to finish its own way.
+        Raises ``ServerError`` if the listening socket fails for good.
+        """
         if processes is not None:
             serve_processes(self, processes, **options)
             return
         self.start()
+        loop = self._loop
         try:
-            self._loop.join()
+            loop.join()
         finally:
-            if getcurrent() is not get_hub() and self.socket is not None:
+            if getcurrent() is not get_hub() and self.socket is not None and not self._stopping:
                 self.stop()
+        if loop.ready() and not loop.successful():
+            raise loop.exception
 
     def stop(self, timeout: float | None = None) -> None:
         """Close the listener now; let handlers finish for ``timeout`` (1 s), then kill the rest."""
+        self._stopping = True
         self.close()
         if getcurrent() is get_hub():
             self.pool.kill(block=False)
             return
         if not self.pool.join(timeout=1.0 if timeout is None else timeout):
             self.pool.kill(block=True, timeout=1.0)
+
+    def _fail(self, call: str, error: OSError) -> None:
+        """In the serving greenlet: an error that would repeat forever stops the server."""
+        address = self.address
+        log.error("%s on %s failed: %s; the server stops", call, address, error)
+        self.close()
+        raise ServerError(f"{call} on {address} failed: {error}; the server stopped "
+                          "(is the socket listening?)") from error
 
     def close(self) -> None:
         """Stop accepting and close the listening socket (handlers keep running)."""
@@ -201,8 +228,9 @@ class StreamServer(BaseServer):
                         break
                     if e.errno == errno.EBADF and self.closed:
                         return
-                    log.warning("accept() failed on %s: %s", self.address, e)
-                    break
+                    if e.errno in TRANSIENT_ERRORS:
+                        continue  # that connection failed; the next one may not
+                    self._fail("accept()", e)
                 delay = 0.0
                 self._backoff_logged = False
                 spawn(handle_one, gsocket.socket(family, type_, proto, fileno=fd), address)
@@ -259,8 +287,12 @@ class DatagramServer(BaseServer):
             except OSError as e:
                 if e.errno == errno.EBADF and self.closed:
                     return
-                log.warning("recvfrom() failed on %s: %s", self.address, e)
-                continue
+                if e.errno in RESOURCE_ERRORS:
+                    sleep(0.01)
+                    continue
+                if e.errno in TRANSIENT_ERRORS or e.errno == errno.EMSGSIZE:
+                    continue  # an ICMP error for an earlier datagram: the socket is fine
+                self._fail("recvfrom()", e)
             spawn(self.handle, data, address)
 
     def sendto(self, data, address) -> int:

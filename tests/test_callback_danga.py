@@ -214,8 +214,10 @@ def test_write_semantics(poller):
     w = W(a)
     order = []
     assert w.write(b"small") is True  # written at once, never queued
-    assert w.write(lambda: order.append("ran at once")) is True  # empty queue: runs now
-    assert order == ["ran at once"]
+    assert w.write(lambda: order.append("ran at once")) is False  # queued: it runs in the hub, later
+    assert order == [] and w.write_buf_size == 1
+    greensock.sleep(0)
+    assert order == ["ran at once"] and w.write_buf_size == 0
     big = b"x" * (4 * 1024 * 1024)
     assert w.write(big) is False and w._writing  # queued; write-watching switched on internally
     assert w.write(lambda: order.append("after big")) is False

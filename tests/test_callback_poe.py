@@ -32,7 +32,7 @@ def test_listening_and_connecting_inet(poller):
     assert (address, peer_port, wheel_id) == ("127.0.0.1", port, client.id)
     accepted, address, peer_port, wheel_id = rec.of("accept")[0]
     assert address == "127.0.0.1" and peer_port == sock.getsockname()[1] and wheel_id == server.id
-    assert server.id != client.id and server.ID == server.id
+    assert server.id != client.id and server.ID() == server.id
     sock.sendall(b"hi")
     assert accepted.recv(10) == b"hi"
     for s in (sock, accepted):

@@ -14,6 +14,8 @@ import select
 import sys
 import weakref
 
+from greenlet import getcurrent
+
 from .._core.waitqueue import WaitQueue
 from ..hub import CallbackWaiter, get_hub, sleep
 
@@ -89,6 +91,11 @@ class DangaLoop:
         """Drop ``obj`` from the descriptor map (its socket was stolen)."""
         if self.descriptors.get(fd) is obj:
             del self.descriptors[fd]
+        self.refresh_hold()
+
+    def remove_other_fd(self, fd: int) -> None:
+        if self.other_fds.pop(fd, None) is not None:
+            self.unregister_fd(fd)
         self.refresh_hold()
 
     def add_other_fd(self, fd: int, callback) -> None:
@@ -195,6 +202,23 @@ class DangaLoop:
                 del self.descriptors[fd]
             obj.close_socket()
         self.refresh_hold()
+
+    def end_iteration(self) -> bool:
+        """From the event loop's greenlet: dispatch what is ready and run the post-loop
+        callbacks, both in the hub; the callbacks' verdict (false ends the loop)."""
+        me = getcurrent()
+
+        def in_hub() -> None:
+            try:
+                self.run_pass()
+                verdict = self.run_post_loop_callbacks()
+            except BaseException as e:
+                me.throw(e)
+            else:
+                me.switch(verdict)
+
+        self.hub.run_callback(in_hub)
+        return self.hub.park()
 
     def run_post_loop_callbacks(self) -> bool:
         """Per-object then global post-loop callbacks; stop at the first false answer."""

@@ -59,6 +59,7 @@ class EventSocket:
         self.write_buf_size = 0
         self._pushback: deque = deque()
         self._writer = None
+        self._queued_call_scheduled = False
         self._corked = False
         self._addr_cache: dict[str, str] = {}
         danga_loop().register(self)
@@ -149,12 +150,11 @@ class EventSocket:
         while queue:
             item = queue[0]
             if callable(item):
-                queue.popleft()
-                self.write_buf_size -= 1
-                item()
-                if self.closed:
-                    return False
-                continue
+                # It runs in the hub, after this call returns; what follows waits for it.
+                if not self._queued_call_scheduled:
+                    self._queued_call_scheduled = True
+                    get_hub().run_callback(self._run_queued_call)
+                return False
             view, offset = item
             try:
                 n = self._writer(view[offset:]) if self._writer is not None else _send(self._sock,
@@ -164,8 +164,12 @@ class EventSocket:
             except OSError as e:
                 self.close("write_error" if e.errno not in (errno.EPIPE, errno.ECONNRESET) else e.strerror)
                 return False
-            if n is None:
-                n = 0
+            if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= len(view) - offset:
+                error = TypeError(f"the writer function {self._writer!r} must return the number of bytes it "
+                                  f"wrote (0 to {len(view) - offset}), not {n!r}")
+                get_hub().handle_error(self._writer, TypeError, error, None)
+                self.close("write_error")
+                return False
             item[1] += n
             self.write_buf_size -= n
             if item[1] < len(view):
@@ -175,6 +179,16 @@ class EventSocket:
         if self._writing and not self._write_owned_by_user:
             self._set_write_watch(False)
         return True
+
+    def _run_queued_call(self) -> None:
+        self._queued_call_scheduled = False
+        if self.closed or not self._write_queue or not callable(self._write_queue[0]):
+            return
+        call = self._write_queue.popleft()
+        self.write_buf_size -= 1
+        danga_loop().call(call)
+        if not self.closed:
+            self._flush()
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, n: int):
@@ -323,8 +337,7 @@ class EventSocket:
         while True:
             timeout = reg.loop_timeout
             reg.wait_for_activity(0 if timeout == -1 else None if timeout == 0 else timeout / 1000.0)
-            reg.run_pass()
-            if not reg.run_post_loop_callbacks():
+            if not reg.end_iteration():
                 return
 
     @classmethod
@@ -394,7 +407,17 @@ class EventSocket:
         reg.schedule_pass()
 
     @classmethod
-    def other_fds(cls) -> dict:
+    def other_fds(cls, fdmap: dict | None = None) -> dict:
+        """The extra fds watched, ``{fd: callback}`` (a copy); with ``fdmap``, replace them
+        all with those (Danga's ``OtherFds(%map)``)."""
+        if fdmap is not None:
+            if not isinstance(fdmap, dict):
+                raise TypeError(f"fdmap must be a dict of fd -> callback, not {type(fdmap).__name__}")
+            cls.add_other_fds(fdmap)  # checks the map first
+            reg = danga_loop()
+            for fd in list(reg.other_fds):
+                if fd not in fdmap:
+                    reg.remove_other_fd(fd)
         return dict(danga_loop().other_fds)
 
     @classmethod

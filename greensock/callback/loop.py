@@ -6,8 +6,7 @@ import socket as _std
 from .. import socket as gsocket
 from .._core.waitqueue import WaitQueue
 from ..hub import get_hub
-from ..resolver import is_numeric_host
-from .addresses import address_arg, family_arg, socktype_arg
+from .addresses import address_arg, family_arg, flags_arg, host_arg, port_arg, protocol_arg, socktype_arg
 from .connector import ConnectHandle, resolver_for
 from .listener import Listener
 
@@ -17,6 +16,28 @@ def _optional_callable(kwargs: dict, *names: str) -> None:
         value = kwargs.get(name)
         if value is not None and not callable(value):
             raise TypeError(f"{name} must be callable, not {type(value).__name__}")
+
+
+def service_arg(value, name: str):
+    """A service: a port number, a service name, or None ("" means an ephemeral port)."""
+    if value == "":
+        return 0
+    return port_arg(value, name)
+
+
+def _check_listening(handle, **others) -> None:
+    """``listen(handle=...)`` takes a socket that already listens, and nothing to bind."""
+    if not isinstance(handle, gsocket.StdSocket):
+        raise TypeError(f"handle must be a listening socket, not {type(handle).__name__}")
+    given = [name for name, value in others.items() if value is not None]
+    if given:
+        raise TypeError(f"give either handle or {', '.join(given)}, not both: a handle is already bound")
+    try:
+        listening = handle.getsockopt(_std.SOL_SOCKET, _std.SO_ACCEPTCONN)
+    except OSError as e:
+        raise ValueError(f"handle must be a listening socket: {e}") from None
+    if not listening:
+        raise ValueError("handle must be a listening socket: call listen() on it first")
 
 
 def _addresses(addrs, addr) -> list | None:
@@ -52,7 +73,14 @@ class Loop:
         _optional_callable(locals(), "on_connected", "on_connect_error", "on_resolve_error", "on_fail")
         family = family_arg(family)
         socktype = socktype_arg(socktype)
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
+        protocol = protocol_arg(protocol)
+        flags = flags_arg(flags)
+        host = host_arg(host, "host")
+        service = service_arg(service, "service")
+        local_host = host_arg(local_host, "local_host")
+        local_service = service_arg(local_service, "local_service")
+        if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
+                                    or timeout < 0):
             raise ValueError(f"timeout must be None or a number >= 0, not {timeout!r}")
         peers = _addresses(addrs, addr)
         resolve = None
@@ -81,26 +109,26 @@ class Loop:
         _optional_callable(locals(), "on_listen", "on_listen_error", "on_resolve_error", "on_fail")
         family = family_arg(family)
         socktype = socktype_arg(socktype)
+        protocol = protocol_arg(protocol)
+        flags = flags_arg(flags)
+        host = host_arg(host, "host")
+        service = service_arg(service, "service")
         if not isinstance(queuesize, int) or isinstance(queuesize, bool) or queuesize < 0:
             raise ValueError(f"queuesize must be an int >= 0, not {queuesize!r}")
+        if handle is not None:
+            _check_listening(handle, host=host, service=service, addrs=addrs, addr=addr)
+        given = _addresses(addrs, addr)
         listener = Listener(on_accept=on_accept, on_listen=on_listen, on_listen_error=on_listen_error,
                             on_resolve_error=on_resolve_error, on_fail=on_fail, queuesize=queuesize or 3,
                             reuseaddr=bool(reuseaddr))
         if handle is not None:
-            if not isinstance(handle, gsocket.StdSocket):
-                raise TypeError(f"handle must be a listening socket, not {type(handle).__name__}")
             listener.adopt(handle)
             return listener
-        given = _addresses(addrs, addr)
         if given is not None:
             listener.listen_all(given)
             return listener
         if service is None:
             raise TypeError("listen needs service, or addrs, or addr, or handle")
-        if service == "":
-            service = 0
-        if host is not None and not is_numeric_host(host) and not isinstance(host, str):
-            raise TypeError(f"host must be a str, not {type(host).__name__}")
         listener.resolve_then_listen(host, service, family, socktype, protocol, flags)
         return listener
 

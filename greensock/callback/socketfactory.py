@@ -12,7 +12,7 @@ from ..greenlet import Greenlet
 from ..hub import get_hub
 from ..resolver import is_numeric_host
 from .acceptor import Acceptor
-from .addresses import errnum_errstr, host_port
+from .addresses import errnum_errstr, family_arg, host_or_path_arg, host_port, port_arg, socktype_arg
 from .fdwatcher import FdWatcher
 
 _ids = count(1)
@@ -58,26 +58,40 @@ class SocketFactory:
     """
 
     def __init__(self, *, on_success, on_failure, socket_domain=_std.AF_INET, socket_type=None,
-                 socket_protocol="tcp", bind_address=None, bind_port=0, remote_address=None,
+                 socket_protocol=None, bind_address=None, bind_port=0, remote_address=None,
                  remote_port=None, listen_queue=_std.SOMAXCONN, reuse=False) -> None:
         for value, name in ((on_success, "on_success"), (on_failure, "on_failure")):
             if not callable(value):
                 raise TypeError(f"{name} must be callable, not {type(value).__name__}")
+        socket_domain = family_arg(socket_domain, "socket_domain")
         if socket_domain not in _DOMAINS:
             raise ValueError(f"socket_domain must be AF_INET, AF_INET6 or AF_UNIX, not {socket_domain!r}")
+        if socket_type is not None:
+            socket_type = socktype_arg(socket_type, "socket_type")
+            if socket_type not in (_std.SOCK_STREAM, _std.SOCK_DGRAM):
+                raise ValueError(f"socket_type must be SOCK_STREAM or SOCK_DGRAM, not {socket_type!r}")
         if socket_domain == _AF_UNIX:
             protocol, default_type = 0, _std.SOCK_STREAM
+        elif socket_protocol is None:  # from the type, else TCP (POE's default)
+            protocol, default_type = _PROTOCOLS["udp" if socket_type == _std.SOCK_DGRAM else "tcp"]
         else:
             key = socket_protocol.lower() if isinstance(socket_protocol, str) else socket_protocol
             if key not in _PROTOCOLS:
                 raise ValueError(f"socket_protocol must be 'tcp' or 'udp' (or their numbers), not {socket_protocol!r}")
             protocol, default_type = _PROTOCOLS[key]
+            if socket_type is not None and socket_type != default_type:
+                raise ValueError(f"socket_type {_std.SocketKind(socket_type).name} does not go with "
+                                 f"socket_protocol {socket_protocol!r}")
         if socket_type is None:
             socket_type = default_type
-        if socket_type not in (_std.SOCK_STREAM, _std.SOCK_DGRAM):
-            raise ValueError(f"socket_type must be SOCK_STREAM or SOCK_DGRAM, not {socket_type!r}")
         if not isinstance(listen_queue, int) or isinstance(listen_queue, bool) or listen_queue < 0:
             raise ValueError(f"listen_queue must be an int >= 0, not {listen_queue!r}")
+        bind_address = host_or_path_arg(bind_address, "bind_address")
+        remote_address = host_or_path_arg(remote_address, "remote_address")
+        bind_port = port_arg(bind_port, "bind_port") or 0
+        remote_port = port_arg(remote_port, "remote_port")
+        if remote_port is not None and remote_address is None:
+            raise ValueError("remote_port was given without remote_address: give both to connect")
         if remote_address is not None and socket_domain != _AF_UNIX and remote_port is None:
             raise ValueError("remote_port is required to connect an internet socket")
         if socket_domain == _AF_UNIX and remote_address is None and socket_type == _std.SOCK_STREAM \
@@ -106,9 +120,19 @@ class SocketFactory:
             self._setup()
 
     # -- public -------------------------------------------------------------------------
-    @property
-    def ID(self) -> int:  # noqa: N802 - POE's spelling, kept as an alias of ``id``
+    def ID(self) -> int:  # noqa: N802 - POE's spelling: ``w.ID()`` is ``w.id``
         return self.id
+
+    def event(self, *, on_success=None, on_failure=None) -> None:
+        """Change the callbacks (POE's ``event(SuccessEvent => ..., FailureEvent => ...)``);
+        the ones not given stay as they are."""
+        for value, name in ((on_success, "on_success"), (on_failure, "on_failure")):
+            if value is not None and not callable(value):
+                raise TypeError(f"{name} must be callable, not {type(value).__name__}")
+        if on_success is not None:
+            self._on_success = on_success
+        if on_failure is not None:
+            self._on_failure = on_failure
 
     def getsockname(self):
         """The bound local address, or None before the socket exists."""

@@ -5,8 +5,11 @@ import errno
 import logging
 import os
 import socket as _std
+import sys
 from itertools import count
 
+from ..hub import get_hub
+from .addresses import family_arg, host_or_path_arg, port_arg
 from .filters import LineFilter
 from .loop import Loop
 from .readwrite import ReadWrite
@@ -20,9 +23,14 @@ _CALLBACKS = ("server_input", "connected", "connect_error", "disconnected", "ser
 
 
 def check_filter(value, name: str):
-    """A filter instance (anything with get/put/clone), or a new LineFilter for None."""
+    """A filter instance (anything with get/put/clone), a filter class or ``(class, *args)``
+    (an instance is made), or a new LineFilter for None."""
     if value is None:
         return LineFilter()
+    if isinstance(value, (tuple, list)) and value and isinstance(value[0], type):
+        value = value[0](*value[1:])  # POE's [Class, args...] form
+    elif isinstance(value, type):
+        value = value()  # POE's class-name form
     if not all(callable(getattr(value, m, None)) for m in ("get", "put", "clone")):
         raise TypeError(f"{name} must be a filter with get(), put() and clone(), not {type(value).__name__}")
     return value
@@ -65,10 +73,13 @@ class TCPClient:
         self._filter = check_filter(filter, "filter")
         self._cb = given
         self._high_mark, self._low_mark = high_mark, low_mark
+        domain = family_arg(domain, "domain")
+        remote_address = host_or_path_arg(remote_address, "remote_address")
+        remote_port = port_arg(remote_port, "remote_port")
         self._address = "127.0.0.1" if remote_address is None else remote_address
         self._port = remote_port
         self._domain = domain
-        self._bind = (bind_address, bind_port)
+        self._bind = (host_or_path_arg(bind_address, "bind_address"), port_arg(bind_port, "bind_port"))
         self._connect_timeout = connect_timeout
         self._args = tuple(args)
         self.id = next(_ids)
@@ -95,9 +106,9 @@ class TCPClient:
     def connect(self, address=None, port=None) -> None:
         """(Re)connect, to a new address and port if given (remembered for later reconnects)."""
         if address is not None:
-            self._address = address
+            self._address = host_or_path_arg(address, "address")
         if port is not None:
-            self._port = port
+            self._port = port_arg(port, "port")
         self.reconnect()
 
     def reconnect(self, delay: float | None = None) -> None:
@@ -123,7 +134,7 @@ class TCPClient:
                 if self._got_error or not rw.pending_octets:
                     self._rw = None
                     rw.close_now()
-                    self._call("disconnected")
+                    self.loop.call_soon(self._call, "disconnected")  # later, in the hub
                 else:
                     rw.close_when_flushed(self._closed_after_flush)
         else:
@@ -179,9 +190,8 @@ class TCPClient:
             self._timer = None
         self._factory = None
         if self._cb["pre_connect"] is not None:
-            sock = self._call("pre_connect", sock)
+            sock = self._pre_connect(sock)
             if sock is None:
-                self.connected = False
                 return
         self._rw = ReadWrite(self.loop, sock, self._filter.clone(), on_input=self._on_input,
                              on_error=self._on_server_error, on_flushed=self._on_flushed,
@@ -189,6 +199,22 @@ class TCPClient:
                              on_high=lambda: self._call("server_high"), on_low=lambda: self._call("server_low"))
         self.connected = True
         self._call("connected", sock, address, port)
+
+    def _pre_connect(self, sock):
+        """``pre_connect`` must give back a socket; anything else (or an exception) means
+        disconnect: the socket is closed and the client stays not connected, as in POE."""
+        try:
+            result = self._call("pre_connect", sock)
+        except Exception:
+            sock.close()
+            get_hub().handle_error(self._cb["pre_connect"], *sys.exc_info())
+            return None
+        if isinstance(result, _std.socket):
+            return result
+        sock.close()
+        if result is not None:
+            log.warning("TCPClient %d: pre_connect returned %r, not a socket; disconnected", self.id, result)
+        return None
 
     def _on_connect_failure(self, operation, errnum, errstr, wheel_id) -> None:
         if self._timer is not None:

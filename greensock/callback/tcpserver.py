@@ -46,7 +46,7 @@ class Session:
         if self._got_error or not self._rw.pending_octets:
             rw, self._rw = self._rw, None
             rw.close_now()
-            self._on_closed(self)
+            self.server.loop.call_soon(self._on_closed, self)  # later, in the hub
         else:
             self._rw.close_when_flushed(lambda: self._closed_after_flush())
 

@@ -9,6 +9,7 @@ waits for them (killing stragglers after a grace period).
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -17,6 +18,8 @@ import time
 from ..hub import get_hub, sleep
 
 __all__ = ["serve_processes"]
+
+log = logging.getLogger("greensock.serve")
 
 GRACE = 5.0  # seconds a worker gets to finish after SIGTERM before SIGKILL
 RESTART_DELAY = 0.1  # between a worker's death and its replacement, so a crash loop cannot spin
@@ -79,11 +82,16 @@ def serve_processes(server, processes: int, reuse_port: bool = False) -> None:
             _run_worker(server, address)
         workers[pid] = time.monotonic()
 
+    def on_death(pid: int, status: int) -> None:
+        if not stopping:
+            log.warning("worker %d %s; starting a new one", pid, _describe_exit(status))
+
     try:
         for _ in range(processes):
             fork_worker()
+        log.info("serving on %s with %d workers (pid %d)", server.address, processes, os.getpid())
         while not stopping:
-            _reap(workers, on_death=lambda pid, status: None)
+            _reap(workers, on_death=on_death)
             if len(workers) < processes and not stopping:
                 sleep(RESTART_DELAY)
                 if not stopping:
@@ -91,6 +99,8 @@ def serve_processes(server, processes: int, reuse_port: bool = False) -> None:
                 continue
             sleep(0.05)
     finally:
+        reason = signal.Signals(stopping[0]).name if stopping else "an error in the supervisor"
+        log.info("shutting down %d workers (%s): SIGTERM, then SIGKILL after %.0f s", len(workers), reason, GRACE)
         for pid in list(workers):
             _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + GRACE
@@ -99,11 +109,19 @@ def serve_processes(server, processes: int, reuse_port: bool = False) -> None:
             if workers:
                 time.sleep(0.02)
         for pid in list(workers):
+            log.warning("worker %d did not stop within %.0f s; killing it", pid, GRACE)
             _signal(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+        log.info("all workers stopped")
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.close()
+
+
+def _describe_exit(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with status {os.WEXITSTATUS(status)}"
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -39,9 +40,18 @@ def main(argv: list[str] | None = None) -> None:
         handler = _load_handler(args.handler)
     except (ValueError, TypeError, ImportError, AttributeError) as e:
         parser.error(str(e))
-    server = StreamServer(args.bind, handler, backlog=args.backlog,
-                          spawn="default" if args.spawn is None else args.spawn)
-    server.init_socket()
+    if args.processes < 1:
+        parser.error(f"--processes must be at least 1, not {args.processes}")
+    try:
+        server = StreamServer(args.bind, handler, backlog=args.backlog,
+                              spawn="default" if args.spawn is None else args.spawn)
+    except (ValueError, TypeError) as e:
+        parser.error(f"--bind: {e}" if "listener" in str(e) else str(e))
+    try:
+        server.init_socket()
+    except OSError as e:
+        parser.exit(1, f"{parser.prog}: cannot listen on {args.bind}: {e}\n")
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     host, port = server.address[:2]
     print(f"greensock.serve: {args.handler} on {host}:{port} with {args.processes} processes (pid {os.getpid()})",
           flush=True)
