@@ -10,7 +10,7 @@ setup(
     python_requires=">=3.10",
     install_requires=["greenlet>=3.0"],
     extras_require={
-        "test": ["pytest>=7", "pytest-xdist>=3", "pytest-timeout>=2", "requests", "redis"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "pytest-timeout>=2", "hypothesis>=6", "requests", "redis"],
         "docs": ["sphinx>=7"],
         "lint": ["ruff>=0.4"],
         "bench": ["gevent", "eventlet", "uvloop", "trio", "matplotlib"],

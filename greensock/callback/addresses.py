@@ -9,6 +9,7 @@ import socket as _std
 FAMILIES = {"inet": _std.AF_INET, "inet6": _std.AF_INET6, "unix": getattr(_std, "AF_UNIX", None)}
 SOCKTYPES = {"stream": _std.SOCK_STREAM, "dgram": _std.SOCK_DGRAM, "raw": _std.SOCK_RAW}
 PROTOCOLS = {"tcp": _std.IPPROTO_TCP, "udp": _std.IPPROTO_UDP}
+_PACKED_SIZES = {_std.AF_INET: 4, _std.AF_INET6: 16}
 
 
 def family_arg(value, name: str = "family") -> int:
@@ -18,6 +19,8 @@ def family_arg(value, name: str = "family") -> int:
             raise ValueError(f"{name} must be one of {sorted(FAMILIES)} or an int, not {value!r}")
         return FAMILIES[value]
     if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 1 << 16:
+            raise ValueError(f"{name} must be an address family (AF_*), not {value!r}")
         return value
     raise TypeError(f"{name} must be an int or a name such as 'inet', not {type(value).__name__}")
 
@@ -29,6 +32,8 @@ def socktype_arg(value, name: str = "socktype") -> int:
             raise ValueError(f"{name} must be one of {sorted(SOCKTYPES)} or an int, not {value!r}")
         return SOCKTYPES[value]
     if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 1 << 16:
+            raise ValueError(f"{name} must be a socket type (SOCK_*), not {value!r}")
         return value
     raise TypeError(f"{name} must be an int or a name such as 'stream', not {type(value).__name__}")
 
@@ -41,10 +46,10 @@ def protocol_arg(value, name: str = "protocol") -> int:
         return PROTOCOLS[value.lower()]
     if value is None:
         return 0
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 16:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        raise ValueError(f"{name} must be >= 0, not {value!r}")
+        raise ValueError(f"{name} must be a protocol number (IPPROTO_*), not {value!r}")
     raise TypeError(f"{name} must be an int or 'tcp'/'udp', not {type(value).__name__}")
 
 
@@ -64,11 +69,19 @@ def host_arg(value, name: str):
     return value
 
 
-def host_or_path_arg(value, name: str):
-    """A host name, a numeric or packed address, an AF_UNIX path, or None (POE's forms)."""
+def host_or_path_arg(value, name: str, domain: int | None = None):
+    """A host name, a numeric or packed address, an AF_UNIX path, or None (POE's forms).
+
+    Given the ``domain``, a packed (bytes) address must have its length: 4 or 16 bytes.
+    """
     if value is not None and not isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a str (a host, an address or a path) or bytes (a packed address), "
                         f"not {type(value).__name__}")
+    if isinstance(value, bytes) and domain in _PACKED_SIZES and len(value) != _PACKED_SIZES[domain]:
+        raise ValueError(f"{name} as a packed address must have {_PACKED_SIZES[domain]} bytes for "
+                         f"{_std.AddressFamily(domain).name}, not {len(value)}")
+    if value == "":
+        raise ValueError(f"{name} must not be empty")
     return value
 
 

@@ -75,6 +75,9 @@ class SocketFactory:
         elif socket_protocol is None:  # from the type, else TCP (POE's default)
             protocol, default_type = _PROTOCOLS["udp" if socket_type == _std.SOCK_DGRAM else "tcp"]
         else:
+            if not isinstance(socket_protocol, (str, int)) or isinstance(socket_protocol, bool):
+                raise TypeError(f"socket_protocol must be 'tcp', 'udp' or their numbers, "
+                                f"not {type(socket_protocol).__name__}")
             key = socket_protocol.lower() if isinstance(socket_protocol, str) else socket_protocol
             if key not in _PROTOCOLS:
                 raise ValueError(f"socket_protocol must be 'tcp' or 'udp' (or their numbers), not {socket_protocol!r}")
@@ -86,8 +89,8 @@ class SocketFactory:
             socket_type = default_type
         if not isinstance(listen_queue, int) or isinstance(listen_queue, bool) or listen_queue < 0:
             raise ValueError(f"listen_queue must be an int >= 0, not {listen_queue!r}")
-        bind_address = host_or_path_arg(bind_address, "bind_address")
-        remote_address = host_or_path_arg(remote_address, "remote_address")
+        bind_address = host_or_path_arg(bind_address, "bind_address", socket_domain)
+        remote_address = host_or_path_arg(remote_address, "remote_address", socket_domain)
         bind_port = port_arg(bind_port, "bind_port") or 0
         remote_port = port_arg(remote_port, "remote_port")
         if remote_port is not None and remote_address is None:

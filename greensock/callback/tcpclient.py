@@ -74,12 +74,12 @@ class TCPClient:
         self._cb = given
         self._high_mark, self._low_mark = high_mark, low_mark
         domain = family_arg(domain, "domain")
-        remote_address = host_or_path_arg(remote_address, "remote_address")
+        remote_address = host_or_path_arg(remote_address, "remote_address", domain)
         remote_port = port_arg(remote_port, "remote_port")
         self._address = "127.0.0.1" if remote_address is None else remote_address
         self._port = remote_port
         self._domain = domain
-        self._bind = (host_or_path_arg(bind_address, "bind_address"), port_arg(bind_port, "bind_port"))
+        self._bind = (host_or_path_arg(bind_address, "bind_address", domain), port_arg(bind_port, "bind_port"))
         self._connect_timeout = connect_timeout
         self._args = tuple(args)
         self.id = next(_ids)
@@ -106,7 +106,7 @@ class TCPClient:
     def connect(self, address=None, port=None) -> None:
         """(Re)connect, to a new address and port if given (remembered for later reconnects)."""
         if address is not None:
-            self._address = host_or_path_arg(address, "address")
+            self._address = host_or_path_arg(address, "address", self._domain)
         if port is not None:
             self._port = port_arg(port, "port")
         self.reconnect()
