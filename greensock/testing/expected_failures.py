@@ -2,7 +2,8 @@
 
 Each entry is a test id and one line saying which difference makes it fail: a real
 difference in semantics (greenlets are cooperative and share one OS thread), or a
-test that fails on this machine without greensock too.
+test that fails on this machine without greensock too. Unless an entry says otherwise
+(``(3.13+)``), it holds on every supported Python that has the test.
 
 ``NOT_RUN`` lists tests that cannot end under cooperative threads — two threads that
 each spin without ever blocking, waiting for the other to be preempted. The runner
@@ -23,8 +24,6 @@ EXPECTED_FAILURES: dict[str, str] = {
         "all green threads run on one OS thread and so share one native_id; the test wants one per thread",
     "test.test_threading.ThreadTests.test_various_ops_small_stack":
         "all green threads run on one OS thread and so share one native_id; the test wants one per thread",
-    "test.test_threading.ThreadTests.test_import_from_another_thread":
-        "fails without greensock too where a site .pth file imports threading at startup (as on this machine)",
     # test_signal
     "test.test_signal.GenericTests.test_functions_module_attr":
         "signal.signal and signal.getsignal are greensock's functions (their __module__ is greensock.signal)",
