@@ -10,7 +10,10 @@ setup(
     python_requires=">=3.10",
     install_requires=["greenlet>=3.0"],
     extras_require={
-        "test": ["pytest>=7", "pytest-xdist>=3", "pytest-timeout>=2", "hypothesis>=6", "requests", "redis"],
+        "http": ["httptools>=0.6", "wsproto>=1.2"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "pytest-timeout>=2", "hypothesis>=6", "requests", "redis",
+                 "httptools>=0.6", "wsproto>=1.2", "websocket-client", "simple-websocket", "flask", "flask-sock",
+                 "django", "gunicorn"],
         "docs": ["sphinx>=7"],
         "lint": ["ruff>=0.4"],
         "bench": ["gevent", "eventlet", "uvloop", "trio", "matplotlib"],

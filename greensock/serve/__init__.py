@@ -9,6 +9,7 @@ waits for them (killing stragglers after a grace period).
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -17,7 +18,7 @@ import time
 
 from ..hub import get_hub, sleep
 
-__all__ = ["serve_processes"]
+__all__ = ["serve_processes", "load_callable"]
 
 log = logging.getLogger("greensock.serve")
 
@@ -116,6 +117,21 @@ def serve_processes(server, processes: int, reuse_port: bool = False) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.close()
+
+
+def load_callable(spec: str):
+    """``"module:name"`` (``name`` may be dotted) imported from the current directory."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"{spec!r} must look like 'module:name'")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    target = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise TypeError(f"{spec} is not callable")
+    return target
 
 
 def _describe_exit(status: int) -> str:

@@ -2,27 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
-import sys
 
 from ..server import StreamServer
-from . import serve_processes
-
-
-def _load_handler(spec: str):
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"handler must look like 'module:function', not {spec!r}")
-    sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
-    handler = module
-    for part in attr.split("."):
-        handler = getattr(handler, part)
-    if not callable(handler):
-        raise TypeError(f"{spec} is not callable")
-    return handler
+from . import load_callable, serve_processes
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse-port", action="store_true", help="one SO_REUSEPORT socket per worker")
     args = parser.parse_args(argv)
     try:
-        handler = _load_handler(args.handler)
+        handler = load_callable(args.handler)
     except (ValueError, TypeError, ImportError, AttributeError) as e:
         parser.error(str(e))
     if args.processes < 1:

@@ -1,0 +1,324 @@
+"""greensock.wsgi against real clients (requests, http.client, raw sockets), server in its own process."""
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("httptools", reason="the http extra (httptools, wsproto) is not installed")
+requests = pytest.importorskip("requests")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APPS = os.path.join(HERE, "wsgi", "apps.py")
+ROOT = os.path.dirname(HERE)
+
+
+class Served:
+    def __init__(self, options: dict) -> None:
+        env = dict(os.environ, PYTHONPATH=ROOT)
+        self.proc = subprocess.Popen([sys.executable, APPS, json.dumps(options)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT"):
+            self.proc.kill()
+            raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
+        self.port = int(line.split()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def raw(self, data: bytes, timeout: float = 5.0) -> bytes:
+        """Send ``data`` on a new connection, read until the server closes it."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(data)
+            return read_all(s)
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err
+
+
+def read_all(s) -> bytes:
+    chunks = []
+    while True:
+        try:
+            data = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+@pytest.fixture
+def server(request):
+    served = Served(getattr(request, "param", {}))
+    yield served
+    served.stop()
+
+
+# -- requests and http.client ----------------------------------------------------------------------------
+def test_hello_with_requests_and_keep_alive(server):
+    with requests.Session() as session:
+        for _ in range(3):
+            r = session.get(server.url + "/")
+            assert r.status_code == 200 and r.text == "Hello, World!"
+            assert r.headers["Content-Length"] == "13" and "Date" in r.headers
+
+
+def test_post_bodies_echoed_with_http_client(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    for size in (0, 1, 65536, 1_000_003):
+        body = os.urandom(size)
+        conn.request("POST", "/echo", body=body)
+        r = conn.getresponse()
+        assert r.status == 200 and r.read() == body
+    conn.close()
+
+
+def test_chunked_request_body_is_streamed(server):
+    def gen():
+        for i in range(50):
+            yield b"line %d\n" % i
+    r = requests.post(server.url + "/lines", data=gen())
+    assert r.status_code == 200
+    count, _, rest = r.content.partition(b":")
+    assert count == b"50" and rest == b"".join(b"line %d\n" % i for i in range(50))
+
+
+def test_response_without_length_is_chunked_on_11_and_closed_on_10(server):
+    r = requests.get(server.url + "/chunks")
+    assert r.headers.get("Transfer-Encoding") == "chunked" and r.text == "part0;part1;part2;part3;part4;"
+    raw = server.raw(b"GET /chunks HTTP/1.0\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert b"Transfer-Encoding" not in head and b"Connection: close" in head
+    assert body == b"part0;part1;part2;part3;part4;"
+
+
+def test_write_callable(server):
+    assert requests.get(server.url + "/write").text == "written;returned"
+
+
+def test_head_never_sends_a_body(server):
+    raw = server.raw(b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: 13" in head and body == b""
+
+
+def test_http_10_keep_alive_is_said(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        data = b""
+        while b"Hello, World!" not in data:
+            data += s.recv(4096)
+        assert b"Connection: keep-alive" in data
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        rest = read_all(s)
+        assert rest.count(b"Hello, World!") == 1 and b"Connection: close" in rest
+
+
+def test_pipelined_requests_are_answered_in_order(server):
+    data = b"".join(b"GET /%s HTTP/1.1\r\nHost: x\r\n\r\n" % p for p in (b"", b"chunks", b"missing"))
+    raw = server.raw(data + b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nlast")
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", raw)
+    assert statuses == [b"200", b"200", b"404", b"200"]
+    assert raw.index(b"Hello, World!") < raw.index(b"part0") < raw.index(b"no such page") < raw.rindex(b"last")
+
+
+def test_expect_100_continue_only_when_the_body_is_read(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        assert s.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(b"hello")
+        data = b""
+        while not data.endswith(b"hello"):
+            data += s.recv(4096)
+        assert data.startswith(b"HTTP/1.1 200")
+    raw = server.raw(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                     b"Connection: close\r\n\r\n")
+    assert b"100 Continue" not in raw and raw.startswith(b"HTTP/1.1 200")  # the body was never read
+
+
+def test_environ_is_pep_3333(server):
+    env = requests.get(server.url + "/environ?a=1&b=%20", headers={"X-Multi": "one"},
+                       cookies={"c1": "v1"}).json()
+    for key in ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
+                "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT", "wsgi.url_scheme", "wsgi.multithread",
+                "wsgi.multiprocess", "wsgi.run_once", "wsgi.input_terminated"):
+        assert key in env, key
+    assert env["QUERY_STRING"] == "a=1&b=%20" and env["HTTP_X_MULTI"] == "one" and env["wsgi.url_scheme"] == "http"
+    assert env["wsgi.input_terminated"] is True and env["REMOTE_ADDR"] == "127.0.0.1"
+    raw = server.raw(b"GET /%65nviron HTTP/1.1\r\nHost: x\r\nX-Rep: a\r\nX-Rep: b\r\nX_Sneaky: 1\r\n"
+                     b"Connection: close\r\n\r\n")
+    env = json.loads(raw.partition(b"\r\n\r\n")[2])
+    assert env["PATH_INFO"] == "/environ" and env["HTTP_X_REP"] == "a,b" and "HTTP_X_SNEAKY" not in env
+
+
+def test_wsgiref_validator_is_satisfied(server):
+    assert requests.get(server.url + "/validated").text == "Hello, World!"
+    assert requests.post(server.url + "/validated-echo", data=b"x" * 1000).content == b"x" * 1000
+
+
+def test_file_wrapper_sends_the_file(server):
+    r = requests.get(server.url + "/file")
+    assert r.content == bytes(range(256)) * 1000 and r.headers["Content-Length"] == "256000"
+
+
+# -- errors -------------------------------------------------------------------------------------------------
+def test_application_error_is_a_500_that_reveals_nothing(server):
+    r = requests.get(server.url + "/fail-early")
+    assert r.status_code == 500 and "secret" not in r.text and r.text.startswith("500")
+    r = requests.get(server.url + "/no-start")
+    assert r.status_code == 500
+    err = server.stop()
+    assert "secret detail" in err and "RuntimeError" in err  # the traceback went to the error log
+
+
+def test_application_error_after_the_headers_closes_the_connection(server):
+    raw = server.raw(b"GET /fail-late HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 200") and raw.endswith(b"first\r\n")  # no final chunk: truncated
+
+
+# -- strict parsing ------------------------------------------------------------------------------------------
+BAD = [
+    (b"GARBAGE\r\n\r\n", b"400"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", b"400"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n folded\r\n\r\n", b"400"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", b"400"),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", b"400"),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", b"400"),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", b"400"),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", b"501"),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n", b"501"),
+    # chunked must be the last coding (RFC 9112, 6.3): 400, not 501
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n", b"400"),
+    (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", b"505"),
+    (b"GET / HTTP/3.1\r\nHost: x\r\n\r\n", b"505"),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
+    (b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(101)) + b"\r\n", b"431"),
+    (b"GET / HTTP/1.1\r\nX: " + b"v" * 70000 + b"\r\n\r\n", b"431"),
+]
+
+
+@pytest.mark.parametrize("data, status", BAD, ids=[s.decode() + "-" + str(i) for i, (_, s) in enumerate(BAD)])
+def test_malformed_requests_get_their_status_and_the_connection_closes(server, data, status):
+    raw = server.raw(data)
+    assert raw.split(b" ", 2)[1] == status, raw[:200]
+    assert raw.count(b"HTTP/1.1 ") == 1  # nothing after it, not even a smuggled request
+
+
+SMUGGLING = [
+    # CL.TE and TE.CL: a body that holds a second request
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"0\r\n\r\nGET /environ HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
+    b"5c\r\nGET /environ HTTP/1.1\r\nHost: x\r\n\r\n\r\n0\r\n\r\n",
+    # obfuscated Transfer-Encoding
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\n"
+    b"0\r\n\r\nGET /environ HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-encoding: x\r\n\r\n"
+    b"0\r\n\r\nGET /environ HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\nContent-Length: 4\r\n\r\n"
+    b"0\r\n\r\nGET /environ HTTP/1.1\r\nHost: x\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("data", SMUGGLING)
+def test_no_second_request_is_ever_smuggled_out_of_a_body(server, data):
+    raw = server.raw(data)
+    assert b"SERVER_PROTOCOL" not in raw  # /environ never ran
+    assert raw.startswith(b"HTTP/1.1 4") or raw.startswith(b"HTTP/1.1 50") or raw.count(b"HTTP/1.1 ") == 1
+
+
+# -- timeouts and concurrency ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("server", [{"header_timeout": 0.5, "keepalive_timeout": 0.5}], indirect=True)
+def test_slow_headers_get_408_while_others_are_served(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow:
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never the end of the headers
+        for _ in range(3):
+            assert requests.get(server.url + "/").status_code == 200
+        start = time.monotonic()
+        raw = read_all(slow)
+        assert raw.startswith(b"HTTP/1.1 408") and time.monotonic() - start < 5
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as idle:
+        idle.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        raw = read_all(idle)  # the idle keep-alive connection closes after its timeout, silently
+        assert raw.count(b"HTTP/1.1 200") == 1 and b"408" not in raw
+
+
+def test_200_concurrent_slow_requests_finish_in_about_one_request_time(server):
+    results = []
+
+    def one():
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("GET", "/slow")
+        results.append(conn.getresponse().read())
+        conn.close()
+
+    threads = [threading.Thread(target=one) for _ in range(200)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [b"slept"] * 200
+    assert time.monotonic() - start < 200 * 0.5 / 4  # served concurrently, not one after another
+
+
+# -- TLS and the access log -----------------------------------------------------------------------------------------
+@pytest.fixture
+def tls_files(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    return cert, key
+
+
+def test_tls_and_the_cli(tls_files, tmp_path):
+    cert, key = tls_files
+    log = tmp_path / "access.log"
+    proc = subprocess.Popen([sys.executable, "-m", "greensock.wsgi", "wsgi.apps:app", "--bind", "127.0.0.1:0",
+                             "--certfile", str(cert), "--keyfile", str(key), "--access-log", str(log)],
+                            cwd=HERE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        line = proc.stderr.readline()
+        assert "https://" in line, line
+        port = int(line.split("https://")[1].split()[0].rsplit(":", 1)[1])
+        r = requests.get(f"https://127.0.0.1:{port}/environ", verify=str(cert))
+        assert r.status_code == 200 and r.json()["wsgi.url_scheme"] == "https"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    text = log.read_text()
+    assert '"GET /environ HTTP/1.1" 200 ' in text and text.startswith("127.0.0.1 - - [")
+
+
+def test_access_log_lines(tmp_path):
+    log = tmp_path / "access.log"
+    served = Served({"access_log": str(log)})
+    try:
+        requests.get(served.url + "/?q=1")
+        requests.get(served.url + "/missing")
+    finally:
+        served.stop()
+    lines = log.read_text().splitlines()
+    pattern = re.compile(r'^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] '
+                         r'"GET (/\?q=1|/missing) HTTP/1\.1" (200 13|404 12) \d+\.\d{6}$')
+    assert len(lines) == 2 and all(pattern.match(line) for line in lines), lines
+
+
+def test_cli_argument_errors():
+    out = subprocess.run([sys.executable, "-m", "greensock.wsgi", "wsgi.apps:app", "--bind", "127.0.0.1"],
+                         cwd=HERE, capture_output=True, text=True, timeout=30, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.returncode == 2 and "--bind" in out.stderr and "Traceback" not in out.stderr
