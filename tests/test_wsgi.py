@@ -322,3 +322,112 @@ def test_cli_argument_errors():
     out = subprocess.run([sys.executable, "-m", "greensock.wsgi", "wsgi.apps:app", "--bind", "127.0.0.1"],
                          cwd=HERE, capture_output=True, text=True, timeout=30, env=dict(os.environ, PYTHONPATH=ROOT))
     assert out.returncode == 2 and "--bind" in out.stderr and "Traceback" not in out.stderr
+
+
+# -- WebSocket --------------------------------------------------------------------------------------------------
+websocket = pytest.importorskip("websocket", reason="websocket-client is not installed")
+
+
+def test_websocket_echo_text_binary_and_fragments(server):
+    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/ws", timeout=10)
+    ws.send("hello")
+    assert ws.recv() == "hello"
+    ws.send_binary(b"\x00\x01binary")
+    assert ws.recv() == b"\x00\x01binary"
+    ws.send_frame(websocket.ABNF.create_frame("frag", websocket.ABNF.OPCODE_TEXT, fin=0))
+    ws.send_frame(websocket.ABNF.create_frame("men", websocket.ABNF.OPCODE_CONT, fin=0))
+    ws.send_frame(websocket.ABNF.create_frame("ted", websocket.ABNF.OPCODE_CONT, fin=1))
+    assert ws.recv() == "fragmented"
+    ws.ping(b"are you there")
+    opcode, frame = ws.recv_data_frame(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_PONG and frame.data == b"are you there"
+    ws.close()
+
+
+def test_websocket_close_codes(server):
+    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/ws", timeout=10)
+    ws.send("close-please")
+    opcode, frame = ws.recv_data_frame(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_CLOSE
+    assert int.from_bytes(frame.data[:2], "big") == 4001 and frame.data[2:] == b"asked"
+    ws.close()
+
+
+def test_websocket_protocol_error_closes_with_1002(server):
+    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/ws", timeout=10)
+    bad = websocket.ABNF(fin=1, rsv1=1, opcode=websocket.ABNF.OPCODE_TEXT, data="x")  # RSV1 without an extension
+    ws.send_frame(bad)
+    opcode, frame = ws.recv_data_frame(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(frame.data[:2], "big") == 1002
+
+
+def test_websocket_message_over_the_limit_closes_with_1009(server):
+    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/ws", timeout=30)
+    try:
+        ws.send_binary(b"x" * (16 * 1024 * 1024 + 1))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server may close before it has read it all
+    opcode, frame = ws.recv_data_frame(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(frame.data[:2], "big") == 1009
+
+
+def test_plain_request_to_a_websocket_route_gets_http(server):
+    assert requests.get(server.url + "/ws").status_code == 400
+
+
+# -- frameworks, served unchanged --------------------------------------------------------------------------------
+def serve_cli(app: str, *extra: str):
+    proc = subprocess.Popen([sys.executable, "-m", "greensock.monkey", "-m", "greensock.wsgi", app, "--bind",
+                             "127.0.0.1:0", "--access-log", "none", *extra],
+                            cwd=HERE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    line = proc.stderr.readline()
+    if "http://" not in line:
+        proc.kill()
+        raise AssertionError(line + proc.stderr.read())
+    return proc, int(line.split("http://")[1].split()[0].rsplit(":", 1)[1])
+
+
+def stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def test_flask_application_and_flask_sock_websocket():
+    pytest.importorskip("flask_sock", reason="flask-sock is not installed")
+    proc, port = serve_cli("wsgi.flask_app:app")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert requests.get(url + "/").text == "flask says hi"
+        assert requests.post(url + "/echo", data=b"payload").content == b"payload"
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(requests.get(url + "/slow").text))
+                   for _ in range(20)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == ["slept"] * 20 and time.monotonic() - start < 20 * 0.5 / 4
+        ws = websocket.create_connection(f"ws://127.0.0.1:{port}/ws", timeout=10)
+        ws.send("through simple-websocket")
+        assert ws.recv() == "through simple-websocket"
+        ws.send("bye")
+        ws.close()
+        assert requests.get(url + "/").text == "flask says hi"  # the server carries on
+    finally:
+        stop(proc)
+
+
+def test_django_application():
+    pytest.importorskip("django", reason="Django is not installed")
+    proc, port = serve_cli("wsgi.django_app:app")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert requests.get(url + "/?name=greensock").text == "django says hi to greensock"
+        assert requests.post(url + "/echo", data=b"x" * 100000).content == b"x" * 100000
+    finally:
+        stop(proc)
