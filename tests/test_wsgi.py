@@ -431,3 +431,45 @@ def test_django_application():
         assert requests.post(url + "/echo", data=b"x" * 100000).content == b"x" * 100000
     finally:
         stop(proc)
+
+
+# -- gunicorn -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("worker", ["greensock.gunicorn.Worker", "greensock.gunicorn.WSGIWorker"])
+def test_gunicorn_workers_serve_concurrently_and_stop_on_term(worker):
+    pytest.importorskip("gunicorn", reason="gunicorn is not installed")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", worker, "-w", "2", "--bind", "127.0.0.1:0",
+                             "--graceful-timeout", "5", "wsgi.apps:app"],
+                            cwd=HERE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        port = None
+        booted = 0
+        lines = []
+        while booted < 2:
+            line = proc.stderr.readline()
+            if not line:
+                raise AssertionError("gunicorn exited:\n" + "".join(lines))
+            lines.append(line)
+            if "Listening at:" in line:
+                port = int(line.rsplit(":", 1)[1].split()[0])
+            if "Booting worker" in line:
+                booted += 1
+        url = f"http://127.0.0.1:{port}"
+        assert requests.get(url + "/").text == "Hello, World!"
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(requests.get(url + "/slow").text))
+                   for _ in range(40)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == ["slept"] * 40 and time.monotonic() - start < 40 * 0.5 / 4
+        assert requests.post(url + "/echo", data=b"y" * 300000).content == b"y" * 300000
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+        rest = proc.stderr.read()
+        assert "MonkeyPatchWarning" not in "".join(lines) + rest and "Traceback" not in rest, rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
