@@ -53,7 +53,8 @@ def test_fetch_many():
 
 def test_examples_directory_has_no_untested_script():
     tested = {"greenlet_demo.py", "echo_server.py", "fetch_many.py", "chat_server.py",
-              "callback_echo_server.py", "tcp_client.py", "eventsocket_echo.py"}
+              "callback_echo_server.py", "tcp_client.py", "eventsocket_echo.py", "wsgi_hello.py",
+              "websocket_chat.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested
 
 
@@ -86,3 +87,16 @@ def test_example_callback_echo_server_with_nc_style_clients():
     finally:
         if p.poll() is None:
             p.kill()
+
+
+def test_wsgi_hello_demo():
+    r = run(str(EXAMPLES / "wsgi_hello.py"), "--demo")
+    assert r.returncode == 0, r.stderr
+    assert "200 of 200 slow requests answered" in r.stdout
+
+
+def test_websocket_chat_demo():
+    r = run(str(EXAMPLES / "websocket_chat.py"), "--demo")
+    assert r.returncode == 0, r.stderr
+    everyone = "['ann: hello from ann', 'bob: hello from bob', 'cid: hello from cid']"
+    assert r.stdout.count(everyone) == 3, r.stdout
