@@ -8,6 +8,7 @@ from urllib.parse import unquote_to_bytes
 
 from greenlet import GreenletExit
 
+from ..hub import sleep
 from .body import Body
 from .filewrapper import FileWrapper
 from .reader import RequestReader
@@ -62,6 +63,8 @@ class Connection:
         """The next request's head; None when the client closes or goes idle too long."""
         reader = self.reader
         server = self.server
+        if opened is None:
+            sleep(0)  # let other connections have a turn: a busy client cannot starve the rest
         idle_since = monotonic()
         self.idle = True
         try:
