@@ -74,6 +74,8 @@ def test_hello_with_requests_and_keep_alive(server):
             r = session.get(server.url + "/")
             assert r.status_code == 200 and r.text == "Hello, World!"
             assert r.headers["Content-Length"] == "13" and "Date" in r.headers
+    raw = server.raw(b"GET /sized HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert raw.endswith(b"sized") and raw.count(b"Content-Length") == 1 and raw.count(b"Date") == 1  # the app gave its own length
 
 
 def test_post_bodies_echoed_with_http_client(server):

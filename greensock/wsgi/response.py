@@ -174,6 +174,7 @@ class Response:
                     self.length = int(value)
                 except ValueError:
                     raise ValueError(f"Content-Length must be a number, not {value!r}") from None
+                continue  # written once, below
             elif lower == "connection":
                 connection = value.lower()
                 if connection == "close":

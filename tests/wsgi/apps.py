@@ -13,6 +13,11 @@ def hello(environ, start_response):
     return [b"Hello, World!"]
 
 
+def sized(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+    return [b"sized"]
+
+
 def echo(environ, start_response):
     body = environ["wsgi.input"].read()
     start_response("200 OK", [("Content-Type", "application/octet-stream")])
@@ -94,7 +99,7 @@ def sized_echo(environ, start_response):
     return [body]
 
 
-ROUTES = {"/": hello, "/echo": echo, "/lines": echo_lines, "/chunks": chunks, "/write": write_callable,
+ROUTES = {"/": hello, "/sized": sized, "/echo": echo, "/lines": echo_lines, "/chunks": chunks, "/write": write_callable,
           "/fail-early": fail_early, "/fail-late": fail_late, "/no-start": no_start, "/slow": slow,
           "/environ": environ_keys, "/file": file_wrapper, "/ws": websocket_echo,
           "/validated": validator(hello), "/validated-echo": validator(sized_echo)}
