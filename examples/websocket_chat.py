@@ -57,7 +57,7 @@ def demo() -> None:
 
     talkers = [greensock.spawn(client, name, f"hello from {name}") for name in ("ann", "bob", "cid")]
     greensock.joinall(talkers, raise_error=True)
-    for t, name in zip(talkers, ("ann", "bob", "cid")):
+    for t, name in zip(talkers, ("ann", "bob", "cid"), strict=True):
         print(f"{name} heard: {sorted(t.value)}")
     server.stop()
 

@@ -75,7 +75,8 @@ def test_hello_with_requests_and_keep_alive(server):
             assert r.status_code == 200 and r.text == "Hello, World!"
             assert r.headers["Content-Length"] == "13" and "Date" in r.headers
     raw = server.raw(b"GET /sized HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    assert raw.endswith(b"sized") and raw.count(b"Content-Length") == 1 and raw.count(b"Date") == 1  # the app gave its own length
+    # The application gave its own Content-Length: it is sent once.
+    assert raw.endswith(b"sized") and raw.count(b"Content-Length") == 1 and raw.count(b"Date") == 1
 
 
 def test_post_bodies_echoed_with_http_client(server):
@@ -475,3 +476,45 @@ def test_gunicorn_workers_serve_concurrently_and_stop_on_term(worker):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# -- in this process: stop() and the missing extra -----------------------------------------------------------------
+def test_stop_lets_requests_in_flight_finish_and_closes_idle_connections(poller):
+    import greensock
+    import greensock.socket as gsocket
+    from greensock.wsgi import WSGIServer
+
+    def app(environ, start_response):
+        greensock.sleep(0.3)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"finished"]
+
+    server = WSGIServer(("127.0.0.1", 0), app, log=None, spawn=10, keepalive_timeout=60)
+    server.start()
+    idle = gsocket.create_connection(server.address)
+    idle.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert b"finished" in idle.recv(4096)  # now idle, kept alive for a minute
+    busy = gsocket.create_connection(server.address)
+    busy.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    greensock.sleep(0.05)  # the request is in flight
+    server.stop(timeout=5)
+    assert idle.recv(4096) == b""  # closed at once, not after 60 s
+    reply = read_all_green(busy)
+    assert reply.startswith(b"HTTP/1.1 200") and reply.endswith(b"finished") and b"Connection: close" in reply
+    idle.close()
+    busy.close()
+
+
+def read_all_green(sock) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_importing_without_the_http_extra_names_it():
+    code = ("import sys; sys.modules['httptools'] = None\n"
+            "try:\n import greensock.wsgi\nexcept ImportError as e:\n print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env=dict(os.environ, PYTHONPATH=ROOT))
+    assert "greensock[http]" in out.stdout

@@ -127,6 +127,8 @@ class Connection:
             try:
                 if self.taken_over:
                     return False
+                if server.draining:
+                    response.keep_alive = False  # stop() came while the application ran: say so
                 response.send_iterable(result)
             finally:
                 close = getattr(result, "close", None)
