@@ -300,6 +300,9 @@ def test_tls_and_the_cli(tls_files, tmp_path):
         port = int(line.split("https://")[1].split()[0].rsplit(":", 1)[1])
         r = requests.get(f"https://127.0.0.1:{port}/environ", verify=str(cert))
         assert r.status_code == 200 and r.json()["wsgi.url_scheme"] == "https"
+        deadline = time.monotonic() + 10  # the line is written just after the response is sent
+        while time.monotonic() < deadline and not (log.exists() and log.read_text()):
+            time.sleep(0.01)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -313,6 +316,9 @@ def test_access_log_lines(tmp_path):
     try:
         requests.get(served.url + "/?q=1")
         requests.get(served.url + "/missing")
+        deadline = time.monotonic() + 10  # the line is written just after the response is sent
+        while time.monotonic() < deadline and log.read_text().count("\n") < 2:
+            time.sleep(0.01)
     finally:
         served.stop()
     lines = log.read_text().splitlines()
