@@ -1,8 +1,15 @@
 """Every test runs on a fresh hub; ``poller`` tests run once per poller backend."""
+import signal
+
 import pytest
 
 import greensock
 from greensock._core.poller import available
+
+# Started as a background job, this process may have inherited SIGINT ignored, and so would
+# every child it starts. The tests that press Ctrl-C need it delivered: give it a handler
+# (reset to the default in children at exec, unlike an ignored signal).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

@@ -286,7 +286,7 @@ def test_multiprocess_workers_serve_restart_and_stop():
 def test_serve_command_line_errors():
     r = subprocess.run([sys.executable, "-m", "greensock.serve", "no_colon"], capture_output=True, text=True,
                        timeout=30, cwd=ROOT)
-    assert r.returncode == 2 and "module:function" in r.stderr
+    assert r.returncode == 2 and "module:name" in r.stderr
 
 
 def test_serve_forever_processes_rejects_bad_counts():
