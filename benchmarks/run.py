@@ -28,6 +28,7 @@ RESULTS = HERE / "results"
 # name: (how to start it, python module it needs or None)
 SERVERS = {
     "greensock StreamServer": ("greensock_streamserver.py", None),
+    "greensock StreamServer +monitor": ("greensock_monitored.py", None),
     "greensock accept+spawn": ("greensock_spawn.py", None),
     "greensock callback Stream": ("greensock_callback.py", None),
     "greensock EventSocket": ("greensock_eventsocket.py", None),

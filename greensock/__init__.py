@@ -14,3 +14,20 @@ __all__ = [
     "LoopExit", "ThreadPool", "Timeout", "current_hub", "get_hub", "getcurrent", "joinall", "killall",
     "set_hub", "sleep", "spawn", "spawn_later", "wait", "wait_iter", "with_timeout",
 ]
+
+
+def _monitor_from_environment() -> None:
+    """``GREENSOCK_MONITOR=<seconds>`` turns the blocking monitor on at import."""
+    import os
+    value = os.environ.get("GREENSOCK_MONITOR", "").strip()
+    if not value:
+        return
+    try:
+        threshold = float(value)
+    except ValueError:
+        raise ValueError(f"GREENSOCK_MONITOR must be a number of seconds, not {value!r}") from None
+    from . import monitor
+    monitor.start(threshold)
+
+
+_monitor_from_environment()

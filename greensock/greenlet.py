@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import sys
+from contextvars import copy_context
 from itertools import count
+from sys import _getframe
 from time import monotonic
+from weakref import ref
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -21,6 +24,13 @@ class Greenlet(greenlet):
     def __init__(self, run=None, *args, **kwargs) -> None:
         hub = get_hub()
         greenlet.__init__(self, None, hub)
+        self.gr_context = copy_context()  # as asyncio tasks do: the spawner's context vars flow in
+        spawner = getcurrent()
+        self.spawner = ref(spawner) if isinstance(spawner, Greenlet) else None
+        caller = _getframe(1)
+        if caller.f_code in _SPAWN_CODES:  # spawn()/spawn_later()/Greenlet.spawn(): one more level
+            caller = caller.f_back
+        self.spawned_at = (caller.f_code.co_filename, caller.f_lineno)
         if run is not None:
             if not callable(run):
                 raise TypeError(f"run must be callable, not {type(run).__name__}")
@@ -317,3 +327,8 @@ def killall(greenlets, exception=GreenletExit, block: bool = True, timeout: floa
         g.kill(exception, block=False)
     if block and getcurrent() is not get_hub():
         wait(greenlets, timeout)
+
+
+# The helpers whose caller is where a greenlet was really spawned.
+_SPAWN_CODES = {spawn.__code__, spawn_later.__code__, Greenlet.spawn.__func__.__code__,
+                Greenlet.spawn_later.__func__.__code__}

@@ -2,8 +2,8 @@
 its own fds) may use. The implementation lives in ``greensock._core``; see
 ``docs/hub.rst`` for each name and ``docs/internals.rst`` for how the loop works."""
 from ._core.fdstate import HANGUP, CallbackWaiter, FdState
-from ._core.hub import TIMED_OUT, Hub, current_hub, get_hub, print_exception, set_hub, sleep
+from ._core.hub import TIMED_OUT, Hub, all_hubs, current_hub, get_hub, report_error, set_hub, sleep
 from ._core.timers import Callback, Timer
 
-__all__ = ["Hub", "get_hub", "set_hub", "current_hub", "sleep", "TIMED_OUT", "FdState", "CallbackWaiter",
-           "HANGUP", "Callback", "Timer", "print_exception"]
+__all__ = ["Hub", "get_hub", "set_hub", "current_hub", "all_hubs", "sleep", "TIMED_OUT", "FdState", "CallbackWaiter",
+           "HANGUP", "Callback", "Timer", "report_error"]

@@ -46,8 +46,8 @@ def serving(script):
     raise AssertionError(f"{script} did not start: {proc.stderr.read()}")
 
 
-@pytest.mark.parametrize("script", ["greensock_streamserver.py", "greensock_spawn.py", "greensock_callback.py",
-                                    "greensock_eventsocket.py"])
+@pytest.mark.parametrize("script", ["greensock_streamserver.py", "greensock_monitored.py", "greensock_spawn.py",
+                                    "greensock_callback.py", "greensock_eventsocket.py"])
 @pytest.mark.parametrize("mode,conns,size", [("pingpong", 20, 64), ("pingpong", 4, 16384), ("connrate", 10, 64)])
 def test_greensock_echo_servers_echo_every_byte(loadgen, script, mode, conns, size):
     proc, port = serving(script)

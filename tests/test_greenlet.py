@@ -46,7 +46,7 @@ def test_spawn_later_and_start_later_respect_the_delay():
     assert hub
 
 
-def test_exception_is_stored_printed_once_and_reraised(capsys):
+def test_exception_is_stored_logged_once_and_reraised(caplog):
     def boom():
         raise KeyError("nope")
     g = spawn(boom)
@@ -54,8 +54,7 @@ def test_exception_is_stored_printed_once_and_reraised(capsys):
     assert not g.successful() and isinstance(g.exception, KeyError)
     with pytest.raises(KeyError):
         g.get()
-    err = capsys.readouterr().err
-    assert err.count("KeyError: 'nope'") == 1 and "failed with KeyError" in err
+    assert caplog.text.count("KeyError: 'nope'") == 1 and "failed with KeyError" in caplog.text
     assert spawn(lambda: "hub survives").get() == "hub survives"
 
 

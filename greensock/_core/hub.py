@@ -6,15 +6,15 @@ Everything above the hub uses only the public methods of ``Hub`` (listed in
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import sys
-import traceback
-from _thread import _local
+from _thread import _local, get_ident
 from collections import deque
 from heapq import heappush
 from time import monotonic, perf_counter
 from types import MethodType
-from weakref import WeakMethod
+from weakref import WeakMethod, WeakSet
 
 from greenlet import getcurrent, greenlet
 
@@ -33,6 +33,8 @@ CALLBACK_BUDGET = 0.005
 TIMED_OUT = type("TimedOut", (), {"__repr__": lambda self: "TIMED_OUT", "__slots__": ()})()
 
 _tls = _local()
+_hubs: WeakSet = WeakSet()  # every live hub, for the operations tools
+error_log = logging.getLogger("greensock")
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -61,6 +63,8 @@ class Hub(greenlet):
 
     # Set by ``greensock.threadpool`` (which builds on layers above this one).
     threadpool_class = None
+    # Called as ``error_reporter(context, exc_type, exc, tb)``; replace it per hub or subclass.
+    error_reporter = staticmethod(lambda context, exc_type, exc, tb: report_error(context, exc_type, exc, tb))
 
     def __init__(self, poller: str | None = None) -> None:
         greenlet.__init__(self, parent=_root(getcurrent()))
@@ -79,6 +83,9 @@ class Hub(greenlet):
         self._fork_hooks: list = []
         self._threadpool = None
         self.closed = False
+        self.polling = False  # true while the loop waits in the poller (idle, not blocked)
+        self.thread_id = get_ident()  # the OS thread the hub runs in
+        _hubs.add(self)
         self._open_wakeup()
 
     # -- scheduling ---------------------------------------------------------------------
@@ -426,7 +433,10 @@ class Hub(greenlet):
                 else:
                     return
             self.turns += 1
-            for fd, mask in self.poller.poll(timeout):  # not cached: fork replaces it
+            self.polling = True
+            events = self.poller.poll(timeout)  # not cached: fork replaces it
+            self.polling = False
+            for fd, mask in events:
                 w = states.get(fd)
                 if w is None:
                     continue
@@ -508,7 +518,8 @@ class Hub(greenlet):
         """Report an exception that escaped into the hub (or ended a greenlet).
 
         ``KeyboardInterrupt`` and ``SystemExit`` go to the main greenlet; anything else
-        is printed with its traceback and ``context`` (what raised it).
+        goes to ``self.error_reporter(context, exc_type, exc, tb)``: by default
+        ``report_error``, an ERROR on the ``greensock`` logger.
         """
         if issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
             if getcurrent() is self:
@@ -516,7 +527,7 @@ class Hub(greenlet):
             else:
                 self.run_callback(self._throw_to_main, exc)
             return
-        print_exception(context, exc_type, exc, tb)
+        self.error_reporter(context, exc_type, exc, tb)
 
     def _throw_to_main(self, exc: BaseException) -> None:
         main = self.parent
@@ -632,6 +643,7 @@ class Hub(greenlet):
 
     def _after_fork(self) -> None:
         """In a forked child: a new poller, wake-up fd and thread pool; same fd records."""
+        self.thread_id = get_ident()
         self.poller.close()
         self.poller = make_poller(self.poller_name)
         self._wakeup.close()
@@ -692,10 +704,13 @@ def _qualname(frame) -> str:
     return name
 
 
-def print_exception(context, exc_type, exc, tb) -> None:
-    """Print an exception from a greenlet or callback once, with its traceback."""
-    traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
-    sys.stderr.write(f"{context!r} failed with {exc_type.__name__}\n\n")
+def report_error(context, exc_type, exc, tb) -> None:
+    """Report an exception that ended a greenlet or escaped a callback, once: an ERROR on
+    the ``greensock`` logger with the traceback (with no logging configured, Python's
+    last-resort handler still prints it to stderr)."""
+    name = getattr(context, "name", None) if isinstance(context, greenlet) else None
+    what = f"greenlet {name!r} ({context!r})" if name else repr(context)
+    error_log.error("%s failed with %s", what, exc_type.__name__, exc_info=(exc_type, exc, tb))
 
 
 def get_hub() -> Hub:
@@ -705,6 +720,11 @@ def get_hub() -> Hub:
     except AttributeError:
         hub = _tls.hub = Hub()
         return hub
+
+
+def all_hubs() -> list[Hub]:
+    """Every hub that is alive, in any thread (for monitoring and run info)."""
+    return [hub for hub in list(_hubs) if not hub.closed]
 
 
 def current_hub() -> Hub | None:
@@ -736,6 +756,9 @@ def sleep(seconds: float = 0) -> None:
 
 def _reinit_after_fork() -> None:
     hub = getattr(_tls, "hub", None)
+    for other in list(_hubs):
+        if other is not hub:
+            other.closed = True  # its thread did not survive the fork
     if hub is not None and not hub.closed:
         hub._after_fork()  # noqa: SLF001 - this module's own hub
 

@@ -30,6 +30,11 @@ class WaitQueue:
     def __len__(self) -> int:
         return len(self._links)
 
+    @property
+    def owner(self):
+        """The object whose condition is waited for (an Event, a lock, a queue...)."""
+        return self._owner
+
     def link(self, callback) -> None:
         """Call ``callback(owner)`` in the hub once the condition holds (once)."""
         if not callable(callback):
