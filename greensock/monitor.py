@@ -85,7 +85,7 @@ def _busy(hub: Hub) -> bool:
 
 def _watch(generation: int, threshold: float) -> None:
     _state["thread"] = get_ident()
-    period = max(0.005, threshold / 4)
+    period = max(0.005, threshold / 2)  # a stall is seen within 1.5 thresholds
     seen: dict[int, tuple[int, float]] = {}  # id(hub) -> (turns, when they last moved)
     reported: set[int] = set()
     while _state["generation"] == generation:
