@@ -32,7 +32,7 @@ from . import reimport
 
 __all__ = ["MonkeyPatchWarning", "patch_all", "patch_socket", "patch_dns", "patch_time", "patch_select",
            "patch_selectors", "patch_ssl", "patch_thread", "patch_os", "patch_subprocess", "patch_signal",
-           "patch_queue", "is_module_patched", "is_object_patched", "get_original"]
+           "patch_queue", "patch_psycopg", "is_module_patched", "is_object_patched", "get_original"]
 
 
 class MonkeyPatchWarning(RuntimeWarning):
@@ -312,17 +312,36 @@ def patch_queue() -> None:
     _patch(_queue, "SimpleQueue", pure)
 
 
+def patch_psycopg() -> None:
+    """psycopg 3 and psycopg2 wait through the hub: now if imported, else when imported.
+
+    psycopg 3 gets its ``poll``-based wait function (it needs ``patch_select``, which
+    ``patch_all`` applies); psycopg2 a wait callback that parks on the connection's fd.
+    Their connection pools then cooperate too.
+    """
+    if not _once("psycopg", "psycopg", "psycopg2"):
+        return
+    from . import drivers
+    for module_name, apply in (("psycopg.waiting", drivers.use_with_psycopg),
+                               ("psycopg2.extensions", drivers.use_with_psycopg2)):
+        module = sys.modules.get(module_name)
+        if module is not None:
+            apply(module)
+        reimport.remember(module_name, "greensock", apply)  # imported later (or again): apply then
+
+
 def patch_all(socket: bool = True, dns: bool = True, time: bool = True, select: bool = True,
               selectors: bool = True, ssl: bool = True, thread: bool = True, os: bool = True,
-              subprocess: bool = True, signal: bool = True, queue: bool = True) -> None:
+              subprocess: bool = True, signal: bool = True, queue: bool = True, psycopg: bool = True) -> None:
     """Patch every module named by a true argument (all by default)."""
     flags = dict(socket=socket, dns=dns, time=time, select=select, selectors=selectors, ssl=ssl,
-                 thread=thread, os=os, subprocess=subprocess, signal=signal, queue=queue)
+                 thread=thread, os=os, subprocess=subprocess, signal=signal, queue=queue, psycopg=psycopg)
     for name, flag in flags.items():
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
     # ssl first: its warning must see what was imported before greensock touched anything.
-    order = ("ssl", "thread", "os", "time", "socket", "dns", "select", "selectors", "queue", "subprocess", "signal")
+    order = ("ssl", "thread", "os", "time", "socket", "dns", "select", "selectors", "queue", "subprocess", "signal",
+             "psycopg")
     for name in order:
         if flags[name]:
             globals()[f"patch_{name}"]()
