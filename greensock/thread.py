@@ -200,7 +200,10 @@ def get_ident() -> int:
     A thread's root greenlet keeps the real thread identity, so the main thread (and any
     real thread) is still known by the number the interpreter and C extensions use.
     """
-    g = getcurrent()
+    try:
+        g = getcurrent()
+    except RuntimeError:  # the interpreter is finalizing greenlets (a __del__ at exit): the thread is all
+        return _real_ident()
     return _real_ident() if g.parent is None else id(g)
 
 

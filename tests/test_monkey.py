@@ -513,3 +513,64 @@ def test_cpython_short_modules_pass_patched(module, tmp_path):
         pytest.skip(result["absent"])
     assert result["hung"] == 0 and not result["unexpected"], result
     assert result["passed"] > 0
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_multiprocessing_pool_map_imap_apply_and_terminate(method, tmp_path):
+    script = tmp_path / "pool_script.py"  # spawn needs an importable main module
+    script.write_text(textwrap.dedent("""
+        from greensock import monkey
+        monkey.patch_all()
+        import multiprocessing, sys
+
+        def square(x):
+            return x * x
+
+        if __name__ == "__main__":
+            ctx = multiprocessing.get_context(sys.argv[1])
+            with ctx.Pool(2) as pool:  # leaving the block terminates the pool
+                print(pool.map(square, range(10)), list(pool.imap(square, range(4))),
+                      pool.apply_async(square, (7,)).get(timeout=30))
+            pool = ctx.Pool(2)
+            print(sorted(pool.imap_unordered(square, range(5))))
+            pool.close()
+            pool.join()
+            print("done")
+    """))
+    out = subprocess.run([sys.executable, str(script), method], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:3] == ["[0, 1, 4, 9, 16, 25, 36, 49, 64, 81] [0, 1, 4, 9] 49",
+                                          "[0, 1, 4, 9, 16]", "done"]
+
+
+def test_multiprocessing_lock_parks_only_the_waiting_greenlet():
+    out = run_patched("""
+        import multiprocessing
+        lock = multiprocessing.Lock()
+        lock.acquire()
+        def waiter():
+            with lock:  # contended: parks this greenlet, the hub keeps turning
+                return "got it"
+        w = greensock.spawn(waiter)
+        greensock.sleep(0.3)
+        n = len(ticks)
+        lock.release()
+        print(n >= 3, w.get(timeout=10), lock.acquire(timeout=0.1) and "free again")
+    """)
+    assert out.split("\n")[0] == "True got it free again"
+
+
+def test_no_traceback_at_exit_from_finalizers_taking_locks():
+    proc = subprocess.run([sys.executable, "-X", "dev", "-c", textwrap.dedent("""
+        from greensock import monkey
+        monkey.patch_all()
+        import logging, threading
+        handler = logging.StreamHandler()
+        class TakesALock:
+            def __del__(self):
+                with threading.RLock():
+                    pass
+        kept = TakesALock()
+    """)], capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr

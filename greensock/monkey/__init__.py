@@ -32,7 +32,8 @@ from . import reimport
 
 __all__ = ["MonkeyPatchWarning", "patch_all", "patch_socket", "patch_dns", "patch_time", "patch_select",
            "patch_selectors", "patch_ssl", "patch_thread", "patch_os", "patch_subprocess", "patch_signal",
-           "patch_queue", "patch_psycopg", "is_module_patched", "is_object_patched", "get_original"]
+           "patch_queue", "patch_multiprocessing", "patch_psycopg", "is_module_patched", "is_object_patched",
+           "get_original"]
 
 
 class MonkeyPatchWarning(RuntimeWarning):
@@ -312,6 +313,19 @@ def patch_queue() -> None:
     _patch(_queue, "SimpleQueue", pure)
 
 
+def patch_multiprocessing() -> None:
+    """multiprocessing's semaphores and locks (``sem_wait`` in C) park only the calling
+    greenlet: a contended acquire runs in the hub's thread pool. Now if imported, else
+    when imported."""
+    if not _once("multiprocessing", "multiprocessing"):
+        return
+    from . import semlock
+    module = sys.modules.get("multiprocessing.synchronize")
+    if module is not None:
+        semlock.patch(module)
+    reimport.remember("multiprocessing.synchronize", "greensock", semlock.patch)
+
+
 def patch_psycopg() -> None:
     """psycopg 3 and psycopg2 wait through the hub: now if imported, else when imported.
 
@@ -332,16 +346,18 @@ def patch_psycopg() -> None:
 
 def patch_all(socket: bool = True, dns: bool = True, time: bool = True, select: bool = True,
               selectors: bool = True, ssl: bool = True, thread: bool = True, os: bool = True,
-              subprocess: bool = True, signal: bool = True, queue: bool = True, psycopg: bool = True) -> None:
+              subprocess: bool = True, signal: bool = True, queue: bool = True, multiprocessing: bool = True,
+              psycopg: bool = True) -> None:
     """Patch every module named by a true argument (all by default)."""
     flags = dict(socket=socket, dns=dns, time=time, select=select, selectors=selectors, ssl=ssl,
-                 thread=thread, os=os, subprocess=subprocess, signal=signal, queue=queue, psycopg=psycopg)
+                 thread=thread, os=os, subprocess=subprocess, signal=signal, queue=queue,
+                 multiprocessing=multiprocessing, psycopg=psycopg)
     for name, flag in flags.items():
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
     # ssl first: its warning must see what was imported before greensock touched anything.
     order = ("ssl", "thread", "os", "time", "socket", "dns", "select", "selectors", "queue", "subprocess", "signal",
-             "psycopg")
+             "multiprocessing", "psycopg")
     for name in order:
         if flags[name]:
             globals()[f"patch_{name}"]()
