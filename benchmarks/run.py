@@ -35,6 +35,7 @@ SERVERS = {
     "gevent StreamServer": ("gevent_streamserver.py", "gevent"),
     "eventlet": ("eventlet_server.py", "eventlet"),
     "asyncio protocol": ("asyncio_protocol.py", None),
+    "asyncio protocol on the greensock hub": ("asyncio_on_hub.py", None),
     "asyncio streams": ("asyncio_streams.py", None),
     "uvloop protocol": ("uvloop_protocol.py", "uvloop"),
     "uvloop streams": ("uvloop_streams.py", "uvloop"),

@@ -32,8 +32,8 @@ from . import reimport
 
 __all__ = ["MonkeyPatchWarning", "patch_all", "patch_socket", "patch_dns", "patch_time", "patch_select",
            "patch_selectors", "patch_ssl", "patch_thread", "patch_os", "patch_subprocess", "patch_signal",
-           "patch_queue", "patch_multiprocessing", "patch_psycopg", "is_module_patched", "is_object_patched",
-           "get_original"]
+           "patch_queue", "patch_multiprocessing", "patch_asyncio", "patch_psycopg", "is_module_patched",
+           "is_object_patched", "get_original"]
 
 
 class MonkeyPatchWarning(RuntimeWarning):
@@ -326,6 +326,16 @@ def patch_multiprocessing() -> None:
     reimport.remember("multiprocessing.synchronize", "greensock", semlock.patch)
 
 
+def patch_asyncio() -> None:
+    """``asyncio.run()`` in any number of greenlets and green threads at once: the running
+    loop is per greenlet, and asyncio uses its pure-Python tasks and futures (which read it
+    there). With ``patch_selectors`` each loop waits by parking only its greenlet."""
+    if not _once("asyncio", "asyncio"):
+        return
+    from . import asyncio_hub
+    asyncio_hub.apply()
+
+
 def patch_psycopg() -> None:
     """psycopg 3 and psycopg2 wait through the hub: now if imported, else when imported.
 
@@ -347,17 +357,17 @@ def patch_psycopg() -> None:
 def patch_all(socket: bool = True, dns: bool = True, time: bool = True, select: bool = True,
               selectors: bool = True, ssl: bool = True, thread: bool = True, os: bool = True,
               subprocess: bool = True, signal: bool = True, queue: bool = True, multiprocessing: bool = True,
-              psycopg: bool = True) -> None:
+              asyncio: bool = True, psycopg: bool = True) -> None:
     """Patch every module named by a true argument (all by default)."""
     flags = dict(socket=socket, dns=dns, time=time, select=select, selectors=selectors, ssl=ssl,
                  thread=thread, os=os, subprocess=subprocess, signal=signal, queue=queue,
-                 multiprocessing=multiprocessing, psycopg=psycopg)
+                 multiprocessing=multiprocessing, asyncio=asyncio, psycopg=psycopg)
     for name, flag in flags.items():
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
     # ssl first: its warning must see what was imported before greensock touched anything.
     order = ("ssl", "thread", "os", "time", "socket", "dns", "select", "selectors", "queue", "subprocess", "signal",
-             "multiprocessing", "psycopg")
+             "multiprocessing", "asyncio", "psycopg")
     for name in order:
         if flags[name]:
             globals()[f"patch_{name}"]()
