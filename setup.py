@@ -14,7 +14,7 @@ setup(
         "test": ["pytest>=7", "pytest-xdist>=3", "pytest-timeout>=2", "hypothesis>=6", "requests", "redis",
                  "httptools>=0.6", "wsproto>=1.2", "websocket-client", "simple-websocket", "flask", "flask-sock",
                  "django", "gunicorn", "psycopg[binary]", "psycopg_pool", "psycopg2-binary",
-                 "aiohttp"],
+                 "aiohttp", "celery"],
         "docs": ["sphinx>=7"],
         "lint": ["ruff>=0.4"],
         "bench": ["gevent", "eventlet", "uvloop", "trio", "matplotlib"],

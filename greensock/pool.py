@@ -127,6 +127,20 @@ class Pool(Group):
     def full(self) -> bool:
         return self.free_count() <= 0
 
+    def resize(self, size: int) -> None:
+        """Change the bound. Greenlets already running go on; a smaller pool admits no new
+        one until enough of them have finished."""
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"size must be an int >= 1, not {size!r}")
+        if self._slots is None:
+            raise ValueError("an unbounded pool (size None) cannot be resized")
+        delta, self.size = size - self.size, size
+        if delta > 0:
+            for _ in range(delta):
+                self._slots.release()
+        else:
+            self._slots.counter += delta
+
     def free_count(self) -> int:
         """How many more greenlets can start without waiting."""
         if self.size is None:

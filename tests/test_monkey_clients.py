@@ -7,12 +7,6 @@ request is made slow on purpose, server-side). Every reply is checked.
 """
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-
-import pytest
 from test_monkey import run_patched
 
 HTTP_SERVER = """
@@ -160,45 +154,6 @@ def test_smtplib_sends_concurrently():
         print("ok")
     """, timeout=90)
     assert out.strip() == "ok"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    """A real redis-server on a free loopback port, stopped after the test."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server is not installed (.ci/run installs it with apt-get)")
-    pytest.importorskip("redis", reason="redis-py is not installed (it is in the test extra)")
-    for _ in range(5):
-        port = _free_port()
-        proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                 "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                time.sleep(0.05)
-        if proc.poll() is None:
-            break
-    else:
-        pytest.fail("redis-server did not start")
-    yield port
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def test_redis_py_100_greenlets_against_real_redis(redis_server):
