@@ -6,6 +6,9 @@ import time
 
 import pytest
 
+# Each test's worker uses a new redis-server: the task module is reloaded for its port.
+pytestmark = pytest.mark.filterwarnings("ignore:Task name .* is already registered")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
