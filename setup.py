@@ -2,7 +2,8 @@ from setuptools import find_packages, setup
 
 setup(
     name="greensock",
-    version="0.1.0",
+    version="0.2.0",
+    license="MIT",
     description="Concurrent network programs in plain synchronous style, on greenlets",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
@@ -16,11 +17,13 @@ setup(
                  "django", "gunicorn", "psycopg[binary]", "psycopg_pool", "psycopg2-binary",
                  "aiohttp", "celery"],
         "docs": ["sphinx>=7"],
+        "dev": ["tox>=4"],
         "lint": ["ruff>=0.4"],
         "bench": ["gevent", "eventlet", "uvloop", "trio", "matplotlib"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
         "Operating System :: POSIX",
         "Topic :: System :: Networking",
     ],

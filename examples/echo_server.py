@@ -52,10 +52,14 @@ def demo() -> None:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--demo"]:
+    args = sys.argv[1:]
+    if args == ["--demo"]:
         demo()
         return
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    if args and (args[0] in ("-h", "--help") or not args[0].isdigit() or len(args) > 1):
+        print(__doc__.strip())
+        sys.exit(0 if args[0] in ("-h", "--help") else 2)
+    port = int(args[0]) if args else 0
     listener = socket.create_server(("127.0.0.1", port), backlog=512)
     print(f"echo server on {listener.getsockname()[0]}:{listener.getsockname()[1]}", flush=True)
     try:

@@ -7,7 +7,7 @@ from .hub import Hub, current_hub, get_hub, set_hub, sleep
 from .threadpool import ThreadPool
 from .timeout import Timeout, with_timeout
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "BlockingSwitchOutError", "ConcurrentObjectUseError", "Greenlet", "GreenletExit", "Hub",

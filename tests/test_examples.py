@@ -100,3 +100,20 @@ def test_websocket_chat_demo():
     assert r.returncode == 0, r.stderr
     everyone = "['ann: hello from ann', 'bob: hello from bob', 'cid: hello from cid']"
     assert r.stdout.count(everyone) == 3, r.stdout
+
+
+def test_echo_server_help_and_bad_arguments():
+    r = run(str(EXAMPLES / "echo_server.py"), "--help")
+    assert r.returncode == 0 and "--demo" in r.stdout
+    r = run(str(EXAMPLES / "echo_server.py"), "not-a-port")
+    assert r.returncode == 2 and "--demo" in r.stdout
+
+
+def test_python_m_greensock_reports_version_poller_and_patches():
+    import greensock
+    r = run("-m", "greensock")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == f"greensock {greensock.__version__}"
+    assert "poller: " in r.stdout and "patched: nothing" in r.stdout
+    r = run("-m", "greensock.monkey", "-m", "greensock")
+    assert "patched: socket, dns, time" in r.stdout
