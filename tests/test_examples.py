@@ -117,3 +117,18 @@ def test_python_m_greensock_reports_version_poller_and_patches():
     assert "poller: " in r.stdout and "patched: nothing" in r.stdout
     r = run("-m", "greensock.monkey", "-m", "greensock")
     assert "patched: socket, dns, time" in r.stdout
+
+
+TUTORIAL = {
+    "step1_clients.py": "50 answers in",
+    "step2_timeouts.py": "silent client got b''",
+    "step3_patching.py": "20 requests of 0.3 s in",
+    "step4_wsgi.py": "GET /tutorial",
+}
+
+
+def test_every_tutorial_step_runs():
+    assert {p.name for p in (EXAMPLES / "tutorial").glob("*.py")} == set(TUTORIAL)
+    for name, expected in TUTORIAL.items():
+        r = run(str(EXAMPLES / "tutorial" / name))
+        assert r.returncode == 0 and expected in r.stdout, (name, r.stdout, r.stderr)
