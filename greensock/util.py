@@ -15,7 +15,7 @@ from greenlet import greenlet
 
 from ._core.waitqueue import WaitQueue
 from .greenlet import Greenlet
-from .hub import Hub, all_hubs, sleep
+from .hub import Hub, all_hubs, current_hub, sleep
 from .thread import Lock as ThreadLock
 
 __all__ = ["format_run_info", "print_run_info", "dump_on_signal"]
@@ -74,19 +74,22 @@ def format_run_info(current: greenlet | None = None) -> list[str]:
     current = current or getcurrent()
     lines = []
     names = {t.ident: t.name for t in threading.enumerate()}
-    hubs = {hub.thread_id: hub for hub in all_hubs()}
+    hubs: dict[int, list[Hub]] = {}
+    for hub in all_hubs():
+        hubs.setdefault(hub.thread_id, []).append(hub)
+    mine = current_hub()
     for ident in sys._current_frames():  # noqa: SLF001 - the standard way to list the OS threads
         lines.append(f"thread {ident} ({names.get(ident, '?')})")
-        hub = hubs.get(ident)
-        if hub is None:
+        if not hubs.get(ident):
             lines.append("  no hub")
-            continue
-        fds = [f"{s.fd}{'r' if s.reader is not None else ''}{'w' if s.writer is not None else ''}"
-               for s in hub.fd_states()]
-        activity = "idle in poll" if hub.polling else "running"
-        lines.append(f"  hub: poller {hub.poller_name}, turns {hub.turns}, {activity}, "
-                     f"fds watched [{' '.join(fds)}], timers {hub.pending_timers()}, "
-                     f"callbacks {hub.pending_callbacks()}, holds {hub.holds}")
+        for hub in hubs.get(ident, ()):
+            fds = [f"{s.fd}{'r' if s.reader is not None else ''}{'w' if s.writer is not None else ''}"
+                   for s in hub.fd_states()]
+            activity = "idle in poll" if hub.polling else "running"
+            role = "" if hub is mine or len(hubs[ident]) == 1 else " (not the thread's current hub)"
+            lines.append(f"  hub{role}: poller {hub.poller_name}, turns {hub.turns}, {activity}, "
+                         f"fds watched [{' '.join(fds)}], timers {hub.pending_timers()}, "
+                         f"callbacks {hub.pending_callbacks()}, holds {hub.holds}")
     live = [o for o in gc.get_objects() if isinstance(o, greenlet) and not o.dead and not isinstance(o, Hub)]
     children: dict[int, list] = {}
     roots = []
