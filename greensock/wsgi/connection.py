@@ -1,6 +1,8 @@
 """``Connection``: serve the requests of one client connection, one after another."""
 from __future__ import annotations
 
+__all__ = ["Connection", "access_line"]
+
 import socket as _std
 import sys
 from time import monotonic, strftime
@@ -10,7 +12,6 @@ from greenlet import GreenletExit
 
 from ..hub import sleep
 from .body import Body
-from .filewrapper import FileWrapper
 from .reader import RequestReader
 from .response import Response, error_page
 
@@ -214,6 +215,3 @@ def access_line(address, request, status: int, length: int, duration: float) -> 
     line = f"{request.method.decode('latin-1')} {request.url.decode('latin-1')} HTTP/{request.version}" \
         if request.method else "-"
     return f'{client} - - [{strftime("%d/%b/%Y:%H:%M:%S %z")}] "{line}" {status} {length} {duration:.6f}'
-
-
-__all__ = ["Connection", "FileWrapper", "access_line"]
