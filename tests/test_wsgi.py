@@ -524,3 +524,22 @@ def test_importing_without_the_http_extra_names_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
                          env=dict(os.environ, PYTHONPATH=ROOT))
     assert "greensock[http]" in out.stdout
+
+
+def test_cli_serves_on_several_processes_and_stops_on_term():
+    proc = subprocess.Popen([sys.executable, "-m", "greensock.wsgi", "wsgi.apps:app", "--bind", "127.0.0.1:0",
+                             "--processes", "2", "--access-log", "none"],
+                            cwd=HERE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        line = proc.stderr.readline()
+        assert "with 2 processes" in line, line
+        port = int(line.split("http://")[1].split()[0].rsplit(":", 1)[1])
+        for _ in range(20):  # new connections, spread over the workers by the kernel
+            r = requests.get(f"http://127.0.0.1:{port}/", headers={"Connection": "close"})
+            assert r.text == "Hello, World!"
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
