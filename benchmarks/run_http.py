@@ -26,6 +26,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from run import cpus, free_port  # noqa: E402 - the echo benchmark's helpers, beside this file
+
 SERVERS_DIR = HERE / "http_servers"
 RESULTS = HERE / "results"
 CONNECTIONS = 100
@@ -51,18 +54,6 @@ SERVERS = {
     "waitress (1 thread)": ([PY, "waitress_server.py", "{port}"], "waitress"),
 }
 BASELINES = ("gevent pywsgi +NODELAY", "uvicorn (asyncio)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pins() -> tuple[list[str], list[str]]:
-    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
-        return ["taskset", "-c", "0"], ["taskset", "-c", "1"]
-    return [], []
 
 
 def tree_cpu(pid: int) -> float:
@@ -183,7 +174,7 @@ def main() -> None:
     wanted = [n for n in SERVERS if not args.only or any(o in n for o in args.only)]
     names = [n for n in wanted if importlib.util.find_spec(SERVERS[n][1]) is not None]
     skipped = [n for n in wanted if n not in names]
-    server_pin, client_pin = pins()
+    server_pin, client_pin = cpus()
     runs: dict[str, list[dict]] = {n: [] for n in names}
     for i in range(rounds):
         for name in names:

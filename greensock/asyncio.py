@@ -23,7 +23,6 @@ from .event import AsyncResult
 from .greenlet import Greenlet, spawn
 from .hub import get_hub
 from .selectors import DefaultSelector
-from .timeout import Timeout
 
 __all__ = ["wait", "green", "loop"]
 
@@ -104,11 +103,7 @@ def wait(coro, timeout: float | None = None):
         event_loop.call_soon_threadsafe(start)
         try:
             task = done.get(timeout=timeout)
-        except Timeout:
-            if holder:
-                event_loop.call_soon_threadsafe(holder[0].cancel)
-            raise
-        except BaseException:
+        except BaseException:  # Timeout, a kill: the coroutine must not run on for nobody
             if holder:
                 event_loop.call_soon_threadsafe(holder[0].cancel)
             raise

@@ -52,6 +52,15 @@ def _noop() -> None:
     """A timer that only bounds a wait."""
 
 
+def report_error(context, exc_type, exc, tb) -> None:
+    """Report an exception that ended a greenlet or escaped a callback, once: an ERROR on
+    the ``greensock`` logger with the traceback (with no logging configured, Python's
+    last-resort handler still prints it to stderr)."""
+    name = getattr(context, "name", None) if isinstance(context, greenlet) else None
+    what = f"greenlet {name!r} ({context!r})" if name else repr(context)
+    error_log.error("%s failed with %s", what, exc_type.__name__, exc_info=(exc_type, exc, tb))
+
+
 class Hub(greenlet):
     """Runs the event loop for the greenlets of one thread.
 
@@ -64,7 +73,7 @@ class Hub(greenlet):
     # Set by ``greensock.threadpool`` (which builds on layers above this one).
     threadpool_class = None
     # Called as ``error_reporter(context, exc_type, exc, tb)``; replace it per hub or subclass.
-    error_reporter = staticmethod(lambda context, exc_type, exc, tb: report_error(context, exc_type, exc, tb))
+    error_reporter = staticmethod(report_error)
 
     def __init__(self, poller: str | None = None) -> None:
         greenlet.__init__(self, parent=_root(getcurrent()))
@@ -702,15 +711,6 @@ def _qualname(frame) -> str:
         owner = frame.f_locals.get("self")
         name = f"{type(owner).__name__}.{code.co_name}" if owner is not None else code.co_name
     return name
-
-
-def report_error(context, exc_type, exc, tb) -> None:
-    """Report an exception that ended a greenlet or escaped a callback, once: an ERROR on
-    the ``greensock`` logger with the traceback (with no logging configured, Python's
-    last-resort handler still prints it to stderr)."""
-    name = getattr(context, "name", None) if isinstance(context, greenlet) else None
-    what = f"greenlet {name!r} ({context!r})" if name else repr(context)
-    error_log.error("%s failed with %s", what, exc_type.__name__, exc_info=(exc_type, exc, tb))
 
 
 def get_hub() -> Hub:

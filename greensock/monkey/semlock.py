@@ -21,8 +21,10 @@ def cooperative_acquire(semlock):
     c_release = semlock.release
 
     def acquire(block: bool = True, timeout: float | None = None) -> bool:
-        if not block or c_acquire(False):
-            return c_acquire(False) if not block else True
+        if not block:
+            return c_acquire(False)
+        if c_acquire(False):
+            return True  # free: no thread needed
         hub = current_hub()
         if hub is None or getcurrent() is hub:
             return c_acquire(True, timeout)  # nothing to park (or the hub itself): block for real
