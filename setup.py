@@ -8,6 +8,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["greensock", "greensock.*"]),
+    package_data={"greensock": ["py.typed", "*.pyi"]},  # PEP 561: the annotations are for checkers too
     python_requires=">=3.10",
     install_requires=["greenlet>=3.0"],
     extras_require={
@@ -18,7 +19,7 @@ setup(
                  "aiohttp", "celery"],
         "docs": ["sphinx>=7"],
         "dev": ["tox>=4"],
-        "lint": ["ruff>=0.4"],
+        "lint": ["ruff>=0.4", "mypy>=1.10"],
         "bench": ["gevent", "eventlet", "uvloop", "trio", "matplotlib"],
     },
     classifiers=[

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio as _asyncio
 import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from greenlet import getcurrent
 
@@ -25,6 +27,8 @@ from .hub import get_hub
 from .selectors import DefaultSelector
 
 __all__ = ["wait", "green", "loop"]
+
+T = TypeVar("T")
 
 monkey.patch_asyncio()
 monkey.patch_selectors()
@@ -73,7 +77,7 @@ def loop() -> _asyncio.AbstractEventLoop:
     return bridge.loop
 
 
-def wait(coro, timeout: float | None = None):
+def wait(coro: Awaitable[T], timeout: float | None = None) -> T:
     """Run ``coro`` on the hub's event loop; park only this greenlet until it is done.
 
     Returns its result or raises its exception; after ``timeout`` seconds the coroutine
@@ -112,7 +116,7 @@ def wait(coro, timeout: float | None = None):
     return task.result()
 
 
-async def green(fn, *args, **kwargs):
+async def green(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """From a coroutine: run ``fn(*args, **kwargs)`` in a new greenlet and await its result."""
     if not callable(fn):
         raise TypeError(f"fn must be callable, not {type(fn).__name__}")
@@ -123,10 +127,11 @@ async def green(fn, *args, **kwargs):
         def settle() -> None:
             if future.cancelled():
                 return
-            if g.successful():
+            error = g.exception
+            if error is None:
                 future.set_result(g.value)
             else:
-                future.set_exception(g.exception)
+                future.set_exception(error)
         event_loop.call_soon_threadsafe(settle)
 
     g = spawn(fn, *args, **kwargs)

@@ -12,7 +12,9 @@ ends it.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from time import monotonic
+from typing import Any
 
 from . import monkey
 
@@ -41,7 +43,7 @@ __all__ = ["TaskPool", "Timer"]
 class Timer(kombu_timer.Timer):
     """kombu's timer with each entry a greenlet that sleeps until its time."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._greenlets: set[Greenlet] = set()
 
@@ -58,7 +60,7 @@ class Timer(kombu_timer.Timer):
             self._greenlets.pop().kill(block=False)
 
     @property
-    def queue(self):
+    def queue(self) -> list:
         return list(self._greenlets)
 
 
@@ -101,8 +103,11 @@ class TaskPool(base.BasePool):
     def on_stop(self) -> None:
         self._pool.join()
 
-    def on_apply(self, target, args=None, kwargs=None, callback=None, accept_callback=None, timeout=None,
-                 timeout_callback=None, soft_timeout=None, **_):
+    def on_apply(self, target: Callable[..., Any], args: tuple | list | None = None,
+                 kwargs: dict[str, Any] | None = None, callback: Callable[[Any], Any] | None = None,
+                 accept_callback: Callable[..., Any] | None = None, timeout: float | None = None,
+                 timeout_callback: Callable[..., Any] | None = None, soft_timeout: float | None = None,
+                 **_: Any) -> Greenlet:
         g = self._pool.spawn(_run, target, tuple(args or ()), dict(kwargs or {}), callback, accept_callback,
                              timeout or self.options.get("timeout"), timeout_callback, soft_timeout)
         self._running[id(g)] = g
@@ -110,12 +115,12 @@ class TaskPool(base.BasePool):
         g.terminate = lambda signal=None: g.kill(block=False)
         return g
 
-    def spawn_n(self, fn, *args, **kwargs) -> Greenlet:
+    def spawn_n(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Greenlet:
         """Run ``fn`` in a greenlet outside the task pool (Celery's green pools give the
         remote-control loop one)."""
         return spawn(fn, *args, **kwargs)
 
-    def terminate_job(self, pid, signal=None) -> None:
+    def terminate_job(self, pid: int, signal: int | None = None) -> None:
         g = self._running.get(pid)
         if g is not None:
             g.kill(block=False)

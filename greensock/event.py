@@ -1,6 +1,9 @@
 """``Event`` (a flag greenlets wait for) and ``AsyncResult`` (a value delivered once)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ._core.waitqueue import WaitQueue
 from .timeout import Timeout
 
@@ -35,11 +38,11 @@ class Event:
         self._waiters.wait_until(self.is_set, timeout)
         return self._flag
 
-    def rawlink(self, callback) -> None:
+    def rawlink(self, callback: Callable[[Event], Any]) -> None:
         """Call ``callback(self)`` in the hub when the flag is set."""
         self._waiters.link(callback)
 
-    def unlink(self, callback) -> None:
+    def unlink(self, callback: Callable[[Event], Any]) -> None:
         self._waiters.unlink(callback)
 
     def __repr__(self) -> str:
@@ -51,7 +54,7 @@ class AsyncResult:
 
     def __init__(self) -> None:
         self.value = None
-        self._exc_info = None
+        self._exc_info: tuple | None = None
         self._ready = False
         self._waiters = WaitQueue(self, self.ready)
 
@@ -62,17 +65,17 @@ class AsyncResult:
         return self._ready and self._exc_info is None
 
     @property
-    def exception(self):
+    def exception(self) -> BaseException | None:
         return None if self._exc_info is None else self._exc_info[1]
 
-    def set(self, value=None) -> None:
+    def set(self, value: Any = None) -> None:
         """Deliver ``value`` and wake every waiter."""
         self.value = value
         self._exc_info = None
         self._ready = True
         self._waiters.notify()
 
-    def set_exception(self, exception: BaseException, exc_info=None) -> None:
+    def set_exception(self, exception: BaseException, exc_info: tuple | None = None) -> None:
         """Deliver ``exception``; ``get()`` raises it in every waiter."""
         if not isinstance(exception, BaseException):
             raise TypeError(f"exception must be an exception instance, not {type(exception).__name__}")
@@ -80,7 +83,7 @@ class AsyncResult:
         self._ready = True
         self._waiters.notify()
 
-    def get(self, block: bool = True, timeout: float | None = None):
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """The value (or raise the exception); Timeout if not ready in time."""
         if not self._ready:
             if not block:
@@ -91,10 +94,10 @@ class AsyncResult:
             raise self._exc_info[1].with_traceback(self._exc_info[2])
         return self.value
 
-    def get_nowait(self):
+    def get_nowait(self) -> Any:
         return self.get(block=False)
 
-    def wait(self, timeout: float | None = None):
+    def wait(self, timeout: float | None = None) -> Any:
         """Wait until ready or ``timeout``; return the value (None if not ready)."""
         self._waiters.wait_until(self.ready, timeout)
         return self.value
@@ -102,11 +105,12 @@ class AsyncResult:
     # concurrent.futures-like aliases used by thread pool callers
     result = get
 
-    def rawlink(self, callback) -> None:
+    def rawlink(self, callback: Callable[[AsyncResult], Any]) -> None:
         self._waiters.link(callback)
 
-    def unlink(self, callback) -> None:
+    def unlink(self, callback: Callable[[AsyncResult], Any]) -> None:
         self._waiters.unlink(callback)
+
 
     def __call__(self, source) -> None:
         """Use as a link: take the result of a finished greenlet."""

@@ -5,12 +5,21 @@ number of greenlets may wait on one fd.
 """
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from .hub import get_hub
 
 __all__ = ["wait_read", "wait_write"]
 
 
-def _fd_of(fd) -> int:
+class HasFileno(Protocol):
+    """Anything with a ``fileno()``: a socket, a file, a pipe end."""
+
+    def fileno(self) -> int: ...
+
+
+
+def _fd_of(fd: Any) -> int:
     if isinstance(fd, int) and not isinstance(fd, bool):
         if fd < 0:
             raise ValueError(f"fd must be a non-negative file descriptor, not {fd}")
@@ -32,7 +41,8 @@ def _wait(fd, read: bool, timeout: float | None, timeout_exc) -> None:
         raise TimeoutError("timed out") if timeout_exc is None else timeout_exc
 
 
-def wait_read(fd, timeout: float | None = None, timeout_exc=None) -> None:
+def wait_read(fd: int | HasFileno, timeout: float | None = None,
+              timeout_exc: BaseException | None = None) -> None:
     """Park the current greenlet until ``fd`` (an int or object with ``fileno()``) is readable.
 
     Raises ``timeout_exc`` (default ``TimeoutError``) after ``timeout`` seconds, and
@@ -41,6 +51,7 @@ def wait_read(fd, timeout: float | None = None, timeout_exc=None) -> None:
     _wait(fd, True, timeout, timeout_exc)
 
 
-def wait_write(fd, timeout: float | None = None, timeout_exc=None) -> None:
+def wait_write(fd: int | HasFileno, timeout: float | None = None,
+               timeout_exc: BaseException | None = None) -> None:
     """Park the current greenlet until ``fd`` is writable (see ``wait_read``)."""
     _wait(fd, False, timeout, timeout_exc)

@@ -2,39 +2,52 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import copy_context
 from itertools import count
 from sys import _getframe
 from time import monotonic
+from types import MappingProxyType, TracebackType
+from typing import Any, overload
 from weakref import ref
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from .hub import TIMED_OUT, get_hub
+from .hub import TIMED_OUT, Callback, Timer, get_hub
 from .timeout import Timeout
 
 __all__ = ["Greenlet", "spawn", "spawn_later", "joinall", "killall", "wait", "getcurrent"]
 
 _ids = count(1)
+_NO_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class Greenlet(greenlet):
     """A greenlet that remembers its result, can be joined, killed and linked."""
 
-    def __init__(self, run=None, *args, **kwargs) -> None:
+    value: Any
+    args: tuple
+    kwargs: Mapping[str, Any]
+    spawner: ref[Greenlet] | None
+    spawned_at: tuple[str, int]
+    _exc_info: tuple[type[BaseException], BaseException, TracebackType | None] | None
+    _start_handle: Callback | Timer | None
+    _name: str | None
+
+    def __init__(self, run: Callable[..., Any] | None = None, *args: Any, **kwargs: Any) -> None:
         hub = get_hub()
         greenlet.__init__(self, None, hub)
         self.gr_context = copy_context()  # as asyncio tasks do: the spawner's context vars flow in
         spawner = getcurrent()
         self.spawner = ref(spawner) if isinstance(spawner, Greenlet) else None
         caller = _getframe(1)
-        if caller.f_code in _SPAWN_CODES:  # spawn()/spawn_later()/Greenlet.spawn(): one more level
+        if caller.f_code in _SPAWN_CODES and caller.f_back is not None:  # spawn() etc.: one more level
             caller = caller.f_back
         self.spawned_at = (caller.f_code.co_filename, caller.f_lineno)
         if run is not None:
             if not callable(run):
                 raise TypeError(f"run must be callable, not {type(run).__name__}")
-            self._run = run
+            self._run = run  # type: ignore[method-assign] # the instance's own body
         self.args = args
         self.kwargs = kwargs
         self.value = None
@@ -48,9 +61,10 @@ class Greenlet(greenlet):
     # -- identity ---------------------------------------------------------------------
     @property
     def name(self) -> str:
-        if self._name is None:
-            self._name = f"Greenlet-{next(_ids)}"
-        return self._name
+        name = self._name
+        if name is None:
+            name = self._name = f"Greenlet-{next(_ids)}"
+        return name
 
     @name.setter
     def name(self, value: str) -> None:
@@ -75,7 +89,7 @@ class Greenlet(greenlet):
         return self._done or greenlet.dead.__get__(self)
 
     @property
-    def exception(self):
+    def exception(self) -> BaseException | None:
         """The exception the greenlet failed with, or None."""
         return None if self._exc_info is None else self._exc_info[1]
 
@@ -112,18 +126,18 @@ class Greenlet(greenlet):
         else:  # the common case, inlined
             self.value = result
             self._done = True
-            self.args = self.kwargs = None
+            self.args, self.kwargs = (), _NO_KWARGS  # drop the references
             if self._links:
                 self._hub.run_callback(self._notify_links)
 
-    def _run(self) -> None:
+    def _run(self, *args: Any, **kwargs: Any) -> Any:
         """Override in subclasses, or pass ``run`` to the constructor."""
 
     def _finish(self, value, exc_info) -> None:
         self.value = value
         self._exc_info = exc_info
         self._done = True
-        self.args = self.kwargs = None
+        self.args, self.kwargs = (), _NO_KWARGS  # drop the references
         if exc_info is not None:
             self._report_error(exc_info)
         if self._links:
@@ -133,19 +147,19 @@ class Greenlet(greenlet):
         self._hub.handle_error(self, *exc_info)
 
     # -- links -----------------------------------------------------------------------
-    def rawlink(self, callback) -> None:
+    def rawlink(self, callback: Callable[[Greenlet], Any]) -> None:
         """Call ``callback(self)`` in the hub when the greenlet finishes."""
         self._add_link(callback, True, None)
 
-    def link(self, callback) -> None:
+    def link(self, callback: Callable[[Greenlet], Any]) -> None:
         """Call ``callback(self)`` in a new greenlet when this one finishes."""
         self._add_link(callback, False, None)
 
-    def link_value(self, callback) -> None:
+    def link_value(self, callback: Callable[[Greenlet], Any]) -> None:
         """Like ``link``, only if the greenlet finishes successfully."""
         self._add_link(callback, False, True)
 
-    def link_exception(self, callback) -> None:
+    def link_exception(self, callback: Callable[[Greenlet], Any]) -> None:
         """Like ``link``, only if the greenlet fails with an exception."""
         self._add_link(callback, False, False)
 
@@ -156,7 +170,7 @@ class Greenlet(greenlet):
         if self._done and len(self._links) == 1:
             self._hub.run_callback(self._notify_links)
 
-    def unlink(self, callback) -> None:
+    def unlink(self, callback: Callable[[Greenlet], Any]) -> None:
         """Remove the link to ``callback``."""
         self._links.pop(callback, None)
 
@@ -190,7 +204,7 @@ class Greenlet(greenlet):
         finally:
             self._links.pop(switch, None)
 
-    def get(self, block: bool = True, timeout: float | None = None):
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """The return value; re-raises the greenlet's exception; Timeout if not ready."""
         if not self._done:
             if not block:
@@ -202,7 +216,8 @@ class Greenlet(greenlet):
             raise self._exc_info[1].with_traceback(self._exc_info[2])
         return self.value
 
-    def kill(self, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+    def kill(self, exception: type[BaseException] | BaseException = GreenletExit, block: bool = True,
+             timeout: float | None = None) -> None:
         """Raise ``exception`` in the greenlet; with ``block``, wait for it to finish."""
         if self._done:
             return
@@ -227,13 +242,14 @@ class Greenlet(greenlet):
 
     # -- constructors ----------------------------------------------------------------
     @classmethod
-    def spawn(cls, run=None, *args, **kwargs) -> Greenlet:
+    def spawn(cls, run: Callable[..., Any] | None = None, *args: Any, **kwargs: Any) -> Greenlet:
         g = cls(run, *args, **kwargs)
         g.start()
         return g
 
     @classmethod
-    def spawn_later(cls, seconds: float, run=None, *args, **kwargs) -> Greenlet:
+    def spawn_later(cls, seconds: float, run: Callable[..., Any] | None = None, *args: Any,
+                    **kwargs: Any) -> Greenlet:
         g = cls(run, *args, **kwargs)
         g.start_later(seconds)
         return g
@@ -244,25 +260,30 @@ def _throw_into(g: Greenlet, exception) -> None:
         g.throw(exception)
 
 
-def spawn(fn, *args, **kwargs) -> Greenlet:
+def spawn(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Greenlet:
     """Create a Greenlet running ``fn(*args, **kwargs)``; it starts when the caller yields."""
     g = Greenlet(fn, *args, **kwargs)
     g.start()
     return g
 
 
-def spawn_later(seconds: float, fn, *args, **kwargs) -> Greenlet:
+def spawn_later(seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Greenlet:
     """Like ``spawn``, but start after ``seconds``."""
     g = Greenlet(fn, *args, **kwargs)
     g.start_later(seconds)
     return g
 
 
-def wait(objects=None, timeout: float | None = None, count: int | None = None) -> list:
+@overload
+def wait(objects: None = None, timeout: float | None = None, count: int | None = None) -> bool: ...
+@overload
+def wait(objects: Iterable, timeout: float | None = None, count: int | None = None) -> list: ...
+def wait(objects: Iterable | None = None, timeout: float | None = None, count: int | None = None) -> list | bool:
     """Wait until ``count`` (default: all) of ``objects`` are ready; return the ready ones.
 
     Objects are anything with ``rawlink``/``unlink`` and ``ready()`` (greenlets, events,
-    async results). With no objects, run the hub until it has nothing left to do.
+    async results). With no objects, run the hub until it has nothing left to do and return
+    whether it did so before ``timeout`` (as ``Hub.join``).
     """
     if objects is None:
         return get_hub().join(timeout)
@@ -294,7 +315,7 @@ def wait(objects=None, timeout: float | None = None, count: int | None = None) -
     return done[:count]
 
 
-def joinall(greenlets, timeout: float | None = None, raise_error: bool = False) -> list:
+def joinall(greenlets: Iterable[Greenlet], timeout: float | None = None, raise_error: bool = False) -> list:
     """Wait for all ``greenlets``; return those that finished. ``raise_error`` re-raises the first failure."""
     greenlets = list(greenlets)
     if not raise_error:
@@ -307,7 +328,7 @@ def joinall(greenlets, timeout: float | None = None, raise_error: bool = False) 
     return done
 
 
-def wait_iter(objects, timeout: float | None = None):
+def wait_iter(objects: Iterable, timeout: float | None = None) -> Iterator:
     """Yield ``objects`` in the order they become ready, until ``timeout`` runs out."""
     remaining = dict.fromkeys(objects)
     deadline = None if timeout is None else monotonic() + timeout
@@ -320,7 +341,9 @@ def wait_iter(objects, timeout: float | None = None):
             yield o
 
 
-def killall(greenlets, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+def killall(greenlets: Iterable[Greenlet], exception: type[BaseException] | BaseException = GreenletExit,
+            block: bool = True, timeout: float | None = None) -> None:
+
     """Kill every greenlet; with ``block``, wait (up to ``timeout``) for them to finish."""
     greenlets = list(greenlets)
     for g in greenlets:
@@ -330,5 +353,5 @@ def killall(greenlets, exception=GreenletExit, block: bool = True, timeout: floa
 
 
 # The helpers whose caller is where a greenlet was really spawned.
-_SPAWN_CODES = {spawn.__code__, spawn_later.__code__, Greenlet.spawn.__func__.__code__,
-                Greenlet.spawn_later.__func__.__code__}
+_SPAWN_CODES = {spawn.__code__, spawn_later.__code__, Greenlet.spawn.__code__,
+                Greenlet.spawn_later.__code__}

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import warnings
 from functools import partial
+from types import FrameType
+from typing import Any
 
 try:
     from gunicorn.sock import ssl_context
@@ -37,10 +40,11 @@ class Worker(AsyncWorker):
             warnings.filterwarnings("ignore", category=monkey.MonkeyPatchWarning)
             monkey.patch_all()
         from . import socket as gsocket
-        self.sockets = [gsocket.socket(s.FAMILY, gsocket.SOCK_STREAM, fileno=s.sock.detach()) for s in self.sockets]
+        self.sockets: list = [gsocket.socket(s.FAMILY, gsocket.SOCK_STREAM, fileno=s.sock.detach())
+                              for s in self.sockets]
         super().init_process()
 
-    def timeout_ctx(self):
+    def timeout_ctx(self) -> Timeout:
         return Timeout(self.cfg.keepalive, False)
 
     def _servers(self) -> list:
@@ -76,15 +80,15 @@ class Worker(AsyncWorker):
         for server in servers:
             server.stop(timeout=0.01)
 
-    def handle(self, listener, client, addr) -> None:
+    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
         client.setblocking(True)
         super().handle(listener, client, addr)
 
-    def handle_quit(self, sig, frame) -> None:
+    def handle_quit(self, sig: int, frame: FrameType | None) -> None:
         # A signal may arrive while the hub polls: do the work in a greenlet of its own.
         get_hub().run_callback_threadsafe(_spawn, super().handle_quit, sig, frame)
 
-    def handle_usr1(self, sig, frame) -> None:
+    def handle_usr1(self, sig: int, frame: FrameType | None) -> None:
         get_hub().run_callback_threadsafe(_spawn, super().handle_usr1, sig, frame)
 
 

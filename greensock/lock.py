@@ -1,6 +1,9 @@
 """Cooperative ``Semaphore``, ``BoundedSemaphore``, ``Lock`` and ``RLock``."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from greenlet import getcurrent
 
 from ._core.waitqueue import WaitQueue
@@ -49,10 +52,10 @@ class Semaphore:
         self._waiters.wait_until(self._available, timeout)
         return self.counter
 
-    def rawlink(self, callback) -> None:
+    def rawlink(self, callback: Callable[[Semaphore], Any]) -> None:
         self._waiters.link(callback)
 
-    def unlink(self, callback) -> None:
+    def unlink(self, callback: Callable[[Semaphore], Any]) -> None:
         self._waiters.unlink(callback)
 
     def __enter__(self):
@@ -85,7 +88,7 @@ class Lock(Semaphore):
     def __init__(self) -> None:
         Semaphore.__init__(self, 1)
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+    def acquire(self, blocking: bool = True, timeout: float | None = -1) -> bool:
         if not blocking and timeout != -1:
             raise ValueError("can't specify a timeout for a non-blocking call")
         return Semaphore.acquire(self, blocking, None if timeout == -1 else timeout)

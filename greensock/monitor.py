@@ -18,6 +18,7 @@ import os
 import sys
 import traceback
 from _thread import get_ident
+from types import FrameType
 
 from .greenlet import Greenlet
 from .hub import Hub, all_hubs
@@ -32,7 +33,15 @@ _sleep = get_original("time", "sleep")
 _start_thread = get_original("_thread", "start_new_thread")
 _monotonic = get_original("time", "monotonic")
 
-_state = {"generation": 0, "threshold": None, "thread": None}
+class _State:
+    """The monitor's settings; each start or stop begins a new generation, which ends the old thread."""
+
+    generation = 0
+    threshold: float | None = None
+    thread: int | None = None
+
+
+_state = _State()
 _RUN_CODES = {Hub.run.__code__}
 _GREENLET_RUN = Greenlet.run.__code__
 
@@ -41,27 +50,27 @@ def start(threshold: float = 0.1) -> None:
     """Start watching every hub (again, with a new threshold, if already started)."""
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not threshold > 0:
         raise ValueError(f"threshold must be a number of seconds > 0, not {threshold!r}")
-    _state["generation"] += 1
-    _state["threshold"] = float(threshold)
-    _start_thread(_watch, (_state["generation"], float(threshold)))
+    _state.generation += 1
+    _state.threshold = float(threshold)
+    _start_thread(_watch, (_state.generation, float(threshold)))
 
 
 def stop() -> None:
     """Stop the monitor thread (it ends within one period)."""
-    _state["generation"] += 1
-    _state["threshold"] = None
+    _state.generation += 1
+    _state.threshold = None
 
 
 def running() -> bool:
-    return _state["threshold"] is not None
+    return _state.threshold is not None
 
 
 def thread_ident() -> int | None:
     """The monitor thread's ident while it runs."""
-    return _state["thread"]
+    return _state.thread
 
 
-def describe_running(frame) -> str:
+def describe_running(frame: FrameType) -> str:
     """Which greenlet a thread's current ``frame`` belongs to: the hub, a Greenlet (name and
     spawn site), or another greenlet."""
     outer = frame
@@ -84,11 +93,11 @@ def _busy(hub: Hub) -> bool:
 
 
 def _watch(generation: int, threshold: float) -> None:
-    _state["thread"] = get_ident()
+    _state.thread = get_ident()
     period = max(0.005, threshold / 2)  # a stall is seen within 1.5 thresholds
     seen: dict[int, tuple[int, float]] = {}  # id(hub) -> (turns, when they last moved)
     reported: set[int] = set()
-    while _state["generation"] == generation:
+    while _state.generation == generation:
         _sleep(period)
         now = _monotonic()
         frames = sys._current_frames()  # noqa: SLF001 - the standard way to see another thread's frame
@@ -115,13 +124,13 @@ def _watch(generation: int, threshold: float) -> None:
                         "and has not yielded; its stack:\n%s", hub.thread_id, stalled, threshold,
                         describe_running(frame), stack)
         del frames
-    if _state["generation"] != generation and _state["threshold"] is None:
-        _state["thread"] = None
+    if _state.generation != generation and _state.threshold is None:
+        _state.thread = None
 
 
 def _restart_after_fork() -> None:
-    if _state["threshold"] is not None:
-        start(_state["threshold"])
+    if _state.threshold is not None:
+        start(_state.threshold)
 
 
 os.register_at_fork(after_in_child=_restart_after_fork)

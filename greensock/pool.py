@@ -1,7 +1,9 @@
 """``Group`` (a set of greenlets managed together) and ``Pool`` (a Group with a size limit)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from time import monotonic
+from typing import Any
 
 from greenlet import GreenletExit, getcurrent
 
@@ -19,7 +21,7 @@ class Group:
 
     greenlet_class = Greenlet
 
-    def __init__(self, *greenlets) -> None:
+    def __init__(self, *greenlets: Greenlet) -> None:
         self.greenlets: set = set()
         for g in greenlets:
             self.add(g)
@@ -53,7 +55,7 @@ class Group:
         self.add(g)
         g.start()
 
-    def spawn(self, fn, *args, **kwargs) -> Greenlet:
+    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Greenlet:
         """Spawn ``fn(*args, **kwargs)`` as a member of the group."""
         g = self.greenlet_class(fn, *args, **kwargs)
         self.start(g)
@@ -70,13 +72,15 @@ class Group:
                 self._discard_finished(g)  # now, not when the link callback runs
         return not self.greenlets
 
-    def kill(self, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+    def kill(self, exception: type[BaseException] | BaseException = GreenletExit, block: bool = True,
+             timeout: float | None = None) -> None:
         """Kill every member; with ``block``, wait up to ``timeout`` for them to finish."""
         killall(list(self.greenlets), exception, block=False)
         if block:
             self.join(timeout)
 
-    def killone(self, g: Greenlet, exception=GreenletExit, block: bool = True, timeout: float | None = None) -> None:
+    def killone(self, g: Greenlet, exception: type[BaseException] | BaseException = GreenletExit,
+                block: bool = True, timeout: float | None = None) -> None:
         if g in self.greenlets:
             g.kill(exception, block, timeout)
 
@@ -88,28 +92,29 @@ class Group:
         return None
 
     # -- applying functions ------------------------------------------------------------
-    def apply(self, fn, args=(), kwds=None):
+    def apply(self, fn: Callable[..., Any], args: tuple = (), kwds: dict[str, Any] | None = None) -> Any:
         """Run ``fn(*args, **kwds)`` in the group and return its result."""
         kwds = kwds or {}
         if getcurrent() in self.greenlets:
             return fn(*args, **kwds)  # already a member: running inline avoids self-deadlock
         return self.spawn(fn, *args, **kwds).get()
 
-    def apply_async(self, fn, args=(), kwds=None, callback=None) -> Greenlet:
+    def apply_async(self, fn: Callable[..., Any], args: tuple = (), kwds: dict[str, Any] | None = None,
+                    callback: Callable[[Any], Any] | None = None) -> Greenlet:
         g = self.spawn(fn, *args, **(kwds or {}))
         if callback is not None:
             g.link_value(lambda g: callback(g.value))
         return g
 
-    def map(self, fn, *iterables) -> list:
+    def map(self, fn: Callable[..., Any], *iterables: Iterable) -> list:
         """``list(self.imap(fn, *iterables))``."""
         return list(self.imap(fn, *iterables))
 
-    def imap(self, fn, *iterables):
+    def imap(self, fn: Callable[..., Any], *iterables: Iterable) -> Iterator:
         """Results of ``fn`` over the iterables, in order, computed concurrently."""
         return _IMap(self, fn, iterables, ordered=True)
 
-    def imap_unordered(self, fn, *iterables):
+    def imap_unordered(self, fn: Callable[..., Any], *iterables: Iterable) -> Iterator:
         """Results of ``fn`` over the iterables, as they complete."""
         return _IMap(self, fn, iterables, ordered=False)
 
@@ -132,7 +137,7 @@ class Pool(Group):
         one until enough of them have finished."""
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError(f"size must be an int >= 1, not {size!r}")
-        if self._slots is None:
+        if self._slots is None or self.size is None:
             raise ValueError("an unbounded pool (size None) cannot be resized")
         delta, self.size = size - self.size, size
         if delta > 0:
@@ -219,6 +224,8 @@ class _IMap:
 
     def _deliver(self, g: Greenlet):
         self._next_index += 1
-        if not g.successful():
-            raise g.exception
+        error = g.exception
+        if error is not None:
+            raise error
         return g.value
+

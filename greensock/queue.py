@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Iterable
 from queue import Empty, Full
+from typing import Any
 
 from ._core.waitqueue import WaitQueue
 
@@ -13,7 +15,9 @@ __all__ = ["Queue", "LifoQueue", "PriorityQueue", "JoinableQueue", "Empty", "Ful
 class Queue:
     """A FIFO queue; ``maxsize`` None or 0 is unbounded."""
 
-    def __init__(self, maxsize: int | None = None, items=()) -> None:
+    queue: Any  # the items: a deque here, a list (a heap for PriorityQueue) in the other kinds
+
+    def __init__(self, maxsize: int | None = None, items: Iterable = ()) -> None:
         if maxsize is not None and (not isinstance(maxsize, int) or maxsize < 0):
             raise ValueError(f"maxsize must be None or an int >= 0, not {maxsize!r}")
         self.maxsize = maxsize or None
@@ -54,7 +58,7 @@ class Queue:
     def full(self) -> bool:
         return not self._has_room()
 
-    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """Add ``item``; while full, wait (or raise Full if not blocking / timed out)."""
         if not self._has_room():
             if not block or not self._putters.wait_until(self._has_room, timeout):
@@ -62,10 +66,10 @@ class Queue:
         self._put(item)
         self._getters.notify()
 
-    def put_nowait(self, item) -> None:
+    def put_nowait(self, item: Any) -> None:
         self.put(item, False)
 
-    def get(self, block: bool = True, timeout: float | None = None):
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return an item; while empty, wait (or raise Empty)."""
         if not self.queue:
             if not block or not self._getters.wait_until(self._has_items, timeout):
@@ -74,10 +78,10 @@ class Queue:
         self._putters.notify()
         return item
 
-    def get_nowait(self):
+    def get_nowait(self) -> Any:
         return self.get(False)
 
-    def peek(self, block: bool = True, timeout: float | None = None):
+    def peek(self, block: bool = True, timeout: float | None = None) -> Any:
         """Return the next item without removing it."""
         if not self.queue:
             if not block or not self._getters.wait_until(self._has_items, timeout):
@@ -127,7 +131,7 @@ class PriorityQueue(Queue):
 class JoinableQueue(Queue):
     """A Queue that counts unfinished tasks: ``task_done()`` and ``join()``."""
 
-    def __init__(self, maxsize: int | None = None, items=()) -> None:
+    def __init__(self, maxsize: int | None = None, items: Iterable = ()) -> None:
         Queue.__init__(self, maxsize, items)
         self.unfinished_tasks = len(self.queue)
         self._done = WaitQueue(self, self._all_done)
@@ -135,8 +139,9 @@ class JoinableQueue(Queue):
     def _all_done(self) -> bool:
         return self.unfinished_tasks == 0
 
-    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         Queue.put(self, item, block, timeout)
+
         self.unfinished_tasks += 1
 
     def task_done(self) -> None:

@@ -11,7 +11,7 @@ __all__ = ["getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", 
 _getaddrinfo = _socket.getaddrinfo
 
 
-def is_numeric_host(host) -> bool:
+def is_numeric_host(host: str | bytes | None) -> bool:
     """True for None, '' and literal IPv4/IPv6 addresses: resolving them needs no lookup."""
     if host is None or host == "" or host == b"":
         return True
@@ -38,14 +38,15 @@ def _in_thread(fn, *args):
     return get_hub().threadpool.apply(fn, args)
 
 
-def getaddrinfo(host, port, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0) -> list:
+def getaddrinfo(host: str | bytes | None, port: str | bytes | int | None, family: int = 0, type: int = 0,
+                proto: int = 0, flags: int = 0) -> list:
     """``socket.getaddrinfo`` off the hub; results hold plain ints like the standard one."""
     import socket as std
     if is_numeric_host(host):
         raw = _getaddrinfo(host, port, family, type, proto, flags)
     else:
         raw = _in_thread(_getaddrinfo, host, port, family, type, proto, flags)
-    as_enum = std._intenum_converter  # noqa: SLF001 - the standard library's own name
+    as_enum = std._intenum_converter  # type: ignore[attr-defined] # noqa: SLF001 - the standard library's own name
     return [(as_enum(f, std.AddressFamily), as_enum(t, std.SocketKind), p, c, a) for f, t, p, c, a in raw]
 
 
@@ -55,15 +56,15 @@ def gethostbyname(host: str) -> str:
     return _in_thread(_socket.gethostbyname, host)
 
 
-def gethostbyname_ex(host: str):
+def gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
     return _in_thread(_socket.gethostbyname_ex, host)
 
 
-def gethostbyaddr(ip: str):
+def gethostbyaddr(ip: str) -> tuple[str, list[str], list[str]]:
     return _in_thread(_socket.gethostbyaddr, ip)
 
 
-def getnameinfo(sockaddr, flags: int) -> tuple:
+def getnameinfo(sockaddr: tuple, flags: int) -> tuple[str, str]:
     if not isinstance(sockaddr, tuple):
         del sockaddr  # the traceback keeps this frame: it must not keep the argument alive
         raise TypeError("getnameinfo() argument 1 must be a tuple")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent
 
@@ -13,7 +14,16 @@ from .hub import get_hub, sleep
 from .pool import Group, Pool
 from .serve import serve_processes
 
+if TYPE_CHECKING:
+    from ssl import SSLContext  # imported for real only when a context is given
+
 __all__ = ["StreamServer", "DatagramServer", "ServerError", "parse_address"]
+
+# What a server listens on: an address tuple, "host:port", a port number, or a socket.
+Listener = tuple | str | int | gsocket.StdSocket
+# How a server runs handlers: "default"/None (unbounded), a pool size, a Pool or Group, a spawn function.
+SpawnPolicy = str | int | Group | Callable[..., Any] | None
+
 
 log = logging.getLogger("greensock.server")
 
@@ -31,7 +41,7 @@ class ServerError(RuntimeError):
     """The listening socket failed for good (not a resource shortage): the server stopped."""
 
 
-def parse_address(listener) -> tuple:
+def parse_address(listener: tuple | str | int) -> tuple:
     """``(host, port)`` from a tuple, a ``"host:port"`` / ``":port"`` string or a port number."""
     if isinstance(listener, int) and not isinstance(listener, bool):
         return ("0.0.0.0", listener)
@@ -76,15 +86,15 @@ class BaseServer:
 
     socket_type = gsocket.SOCK_STREAM
 
-    def __init__(self, listener, handle: Callable, spawn="default") -> None:
+    def __init__(self, listener: Listener, handle: Callable, spawn: SpawnPolicy = "default") -> None:
         if not callable(handle):
             raise TypeError(f"handle must be callable, not {type(handle).__name__}")
         self.handle = handle
         self._spawn, self.pool = _spawner(spawn)
         self.socket: gsocket.socket | None = None
+        self._address: tuple | None = None  # the address to bind, when not given a socket
         if isinstance(listener, gsocket.StdSocket):
             self.socket = listener if isinstance(listener, gsocket.socket) else gsocket.adopt(listener)
-            self._address = None
         else:
             self._address = parse_address(listener)
         self._loop: Greenlet | None = None
@@ -92,8 +102,8 @@ class BaseServer:
 
     # -- addresses --------------------------------------------------------------------
     @property
-    def address(self) -> tuple:
-        """The bound address once the socket exists, else the one asked for."""
+    def address(self) -> Any:
+        """The bound address once the socket exists (a path for AF_UNIX), else the one asked for."""
         return self.socket.getsockname() if self.socket is not None else self._address
 
     @property
@@ -110,9 +120,17 @@ class BaseServer:
 
     # -- life cycle -----------------------------------------------------------------------
     def init_socket(self) -> None:
-        """Create and bind the socket if it was given as an address (each kind has ``_make_socket``)."""
+        """Create and bind the socket if it was given as an address."""
         if self.socket is None:
             self.socket = self._make_socket(self._address)
+
+    def _make_socket(self, address: Any) -> gsocket.socket:
+        """Each kind of server binds its own kind of socket."""
+        raise NotImplementedError
+
+    def _serve(self) -> None:
+        """Each kind of server has its own receiving loop, run in the server's greenlet."""
+        raise NotImplementedError
 
     def start(self) -> None:
         """Bind (if needed) and start serving in a background greenlet."""
@@ -135,13 +153,16 @@ class BaseServer:
             return
         self.start()
         loop = self._loop
+        assert loop is not None  # start() spawned it
         try:
             loop.join()
         finally:
             if getcurrent() is not get_hub() and self.socket is not None and not self._stopping:
                 self.stop()
-        if loop.ready() and not loop.successful():
-            raise loop.exception
+        error = loop.exception  # None unless it ended by raising
+        if error is not None:
+            raise error
+
 
     def stop(self, timeout: float | None = None) -> None:
         """Close the listener now; let handlers finish for ``timeout`` (1 s), then kill the rest."""
@@ -191,8 +212,8 @@ class StreamServer(BaseServer):
     socket (the handshake runs in the handler's greenlet, never in the accept loop).
     """
 
-    def __init__(self, listener, handle: Callable, backlog: int | None = None, spawn="default",
-                 ssl_context=None) -> None:
+    def __init__(self, listener: Listener, handle: Callable, backlog: int | None = None,
+                 spawn: SpawnPolicy = "default", ssl_context: SSLContext | None = None) -> None:
         if backlog is not None and (not isinstance(backlog, int) or backlog < 0):
             raise ValueError(f"backlog must be None or an int >= 0, not {backlog!r}")
         if ssl_context is not None:
@@ -210,6 +231,7 @@ class StreamServer(BaseServer):
 
     def _serve(self) -> None:
         listener = self.socket
+        assert listener is not None  # init_socket() made it
         accept = listener._accept  # noqa: SLF001 - the standard socket API's fd-returning accept
         family, type_, proto = listener.family, listener.type, listener.proto
         pool = self.pool
@@ -250,13 +272,14 @@ class StreamServer(BaseServer):
         return delay
 
     def _handle_one(self, sock: gsocket.socket, address) -> None:
+        conn: gsocket.StdSocket = sock
         try:
             if self.ssl_context is not None:
                 from .ssl import wrap
-                sock = wrap(self.ssl_context, sock, server_side=True)
-            self.handle(sock, address)
+                conn = wrap(self.ssl_context, sock, server_side=True)
+            self.handle(conn, address)
         finally:
-            sock.close()
+            conn.close()
 
 
 class DatagramServer(BaseServer):
@@ -276,7 +299,9 @@ class DatagramServer(BaseServer):
         return sock
 
     def _serve(self) -> None:
-        recvfrom = self.socket.recvfrom
+        listener = self.socket
+        assert listener is not None  # init_socket() made it
+        recvfrom = listener.recvfrom
         spawn = self._spawn
         pool = self.pool
         while True:
@@ -295,8 +320,10 @@ class DatagramServer(BaseServer):
                 self._fail("recvfrom()", e)
             spawn(self.handle, data, address)
 
-    def sendto(self, data, address) -> int:
+    def sendto(self, data: bytes, address: Any) -> int:
         """Send a datagram from the server's socket."""
+        if self.socket is None:
+            raise OSError(errno.EBADF, "the server has no socket yet: start() it first")
         return self.socket.sendto(data, address)
 
 

@@ -80,7 +80,7 @@ def interrupt_main(signum: int = _std.SIGINT) -> None:
     main greenlet at once, where the standard library raises it in the main thread."""
     hub = current_hub()
     if hub is None or not in_main_thread() or getcurrent() is hub.parent:
-        return _real_interrupt_main(signum)
+        return _real_interrupt_main(_std.Signals(signum))
     handler = _unwrap(_real_getsignal(signum))  # ValueError for a bad signal number
     if not callable(handler):
         return  # SIG_DFL or SIG_IGN: the standard function does nothing either

@@ -179,7 +179,7 @@ class _LockFactory:
 
     def __call__(self) -> Lock:
         lock = object.__new__(Lock)
-        lock.__init__()
+        Lock.__init__(lock)
         return lock
 
     def __repr__(self) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from _queue import SimpleQueue
 from _thread import start_new_thread as _start_thread  # the real one, even after patching
+from collections.abc import Callable
+from typing import Any
 
 from ._core.waitqueue import WaitQueue
 from .event import AsyncResult
@@ -15,7 +17,7 @@ __all__ = ["ThreadPool"]
 class ThreadPool:
     """At most ``maxsize`` OS threads, started on demand, that report back to one hub."""
 
-    def __init__(self, maxsize: int = 10, hub=None) -> None:
+    def __init__(self, maxsize: int = 10, hub: Hub | None = None) -> None:
         if not isinstance(maxsize, int) or isinstance(maxsize, bool) or maxsize < 1:
             raise ValueError(f"maxsize must be an int >= 1, not {maxsize!r}")
         self.maxsize = maxsize
@@ -36,7 +38,7 @@ class ThreadPool:
         """Threads currently running."""
         return self._threads
 
-    def spawn(self, fn, *args, **kwargs) -> AsyncResult:
+    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> AsyncResult:
         """Run ``fn(*args, **kwargs)`` in a thread; the result arrives in an AsyncResult."""
         if not callable(fn):
             raise TypeError(f"fn must be callable, not {type(fn).__name__}")
@@ -51,7 +53,7 @@ class ThreadPool:
             _start_thread(self._work, ())
         return result
 
-    def apply(self, fn, args=(), kwds=None):
+    def apply(self, fn: Callable[..., Any], args: tuple = (), kwds: dict[str, Any] | None = None) -> Any:
         """Run ``fn(*args, **kwds)`` in a thread; block only the calling greenlet."""
         return self.spawn(fn, *args, **(kwds or {})).get()
 

@@ -1,9 +1,12 @@
 """``Timeout``: an exception that is also a context manager raising itself after a delay."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from greenlet import getcurrent
 
-from .hub import get_hub
+from .hub import Timer, get_hub
 
 __all__ = ["Timeout", "with_timeout"]
 
@@ -17,16 +20,18 @@ class Timeout(BaseException):
     ``Timeout(s, False)`` ends the ``with`` block silently. ``Timeout(None)`` never fires.
     """
 
-    def __init__(self, seconds: float | None = None, exception=None) -> None:
+    def __init__(self, seconds: float | None = None,
+                 exception: type[BaseException] | BaseException | bool | None = None) -> None:
         BaseException.__init__(self, seconds)
         if seconds is not None and not isinstance(seconds, (int, float)):
             raise TypeError(f"seconds must be a number or None, not {type(seconds).__name__}")
         self.seconds = seconds
         self.exception = exception
-        self._timer = None
+        self._timer: Timer | None = None
 
     @classmethod
-    def start_new(cls, timeout=None, exception=None) -> Timeout:
+    def start_new(cls, timeout: float | Timeout | None = None,
+                  exception: type[BaseException] | BaseException | bool | None = None) -> Timeout:
         """Create and start a Timeout (or start ``timeout`` if it already is one)."""
         if isinstance(timeout, Timeout):
             if not timeout.pending:
@@ -88,7 +93,8 @@ class Timeout(BaseException):
         return f"<Timeout seconds={self.seconds!r} exception={self.exception!r} pending={self.pending}>"
 
 
-def with_timeout(seconds: float | None, fn, *args, timeout_value=_NONE, **kwargs):
+def with_timeout(seconds: float | None, fn: Callable[..., Any], *args: Any, timeout_value: Any = _NONE,
+                 **kwargs: Any) -> Any:
     """Call ``fn(*args, **kwargs)``; after ``seconds`` raise Timeout or return ``timeout_value``."""
     t = Timeout.start_new(seconds)
     try:

@@ -10,6 +10,7 @@ import signal as _signal
 import sys
 import threading
 import traceback
+from typing import IO
 
 from greenlet import greenlet
 
@@ -118,7 +119,7 @@ def format_run_info(current: greenlet | None = None) -> list[str]:
     return lines
 
 
-def print_run_info(file=None) -> None:
+def print_run_info(file: IO[str] | None = None) -> None:
     """Print ``format_run_info()`` to ``file`` (default stderr)."""
     out = sys.stderr if file is None else file
     out.write("\n".join(format_run_info()) + "\n")

@@ -29,6 +29,11 @@ except ImportError as e:  # pragma: no cover - depends on what is installed
     raise ImportError("greensock.websocket needs the 'http' extra: pip install 'greensock[http]' "
                       "(httptools and wsproto)") from e
 
+
+from .socket import StdSocket
+from .wsgi.connection import Connection
+from .wsgi.reader import Request as HTTPRequest
+
 __all__ = ["WebSocket", "MAX_MESSAGE_SIZE"]
 
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024
@@ -38,7 +43,8 @@ _RECV_SIZE = 65536
 class WebSocket:
     """One server-side WebSocket: ``receive()``, ``send(data)``, ``close(code, reason)``."""
 
-    def __init__(self, connection, request, path: str, max_message_size: int = MAX_MESSAGE_SIZE) -> None:
+    def __init__(self, connection: Connection, request: HTTPRequest, path: str,
+                 max_message_size: int = MAX_MESSAGE_SIZE) -> None:
         self._connection = connection
         self._request = request
         self._sock = connection.sock
@@ -71,7 +77,7 @@ class WebSocket:
             self._ws.receive_data(leftover)
 
     # -- messages -------------------------------------------------------------------------------------
-    def receive(self):
+    def receive(self) -> str | bytes | None:
         """The next message (``str`` or ``bytes``); ``None`` once the connection is closed."""
         self._accept()
         while not self.closed:
@@ -111,11 +117,12 @@ class WebSocket:
             self.closed = True
         return None
 
-    def send(self, data) -> None:
+    def send(self, data: str | bytes | bytearray | memoryview) -> None:
         """Send a text (``str``) or binary (bytes-like) message."""
         self._accept()
         if self.closed:
             raise ConnectionError("the WebSocket is closed")
+        event: TextMessage | BytesMessage
         if isinstance(data, str):
             event = TextMessage(data=data)
         elif isinstance(data, (bytes, bytearray, memoryview)):
@@ -155,7 +162,8 @@ class _TakenSocket:
     """The connection's socket for a library that speaks WebSocket itself: using it tells
     the server that no HTTP response must follow."""
 
-    def __init__(self, sock, connection) -> None:
+    def __init__(self, sock: StdSocket, connection: Connection) -> None:
+
         self._sock = sock
         self._connection = connection
 
@@ -168,7 +176,7 @@ class _TakenSocket:
         return self._sock.fileno()
 
 
-def offer(environ: dict, connection, request) -> None:
+def offer(environ: dict, connection: Connection, request: HTTPRequest) -> None:
     """Make an upgrade request's environ hold the ways to speak WebSocket."""
     environ["wsgi.websocket"] = WebSocket(connection, request, environ["PATH_INFO"])
     environ["wsgi.websocket_version"] = environ.get("HTTP_SEC_WEBSOCKET_VERSION", "")

@@ -7,6 +7,8 @@ watcher, or a ``SharedWaiters`` fan-out when several wait on one fd and directio
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 # ``FdState.readable`` after the poller reported a hang-up or error: truthy, and sticky.
 HANGUP = 2
@@ -27,7 +29,7 @@ class FdState:
 
     def __init__(self, fd: int, temporary: bool = False) -> None:
         self.fd = fd
-        self.readable = True
+        self.readable: bool | int = True  # or HANGUP
         self.writable = True
         self.reader = None
         self.writer = None
@@ -49,7 +51,8 @@ class CallbackWaiter:
 
     __slots__ = ("switch", "throw")
 
-    def __init__(self, on_ready, on_closed=None) -> None:
+    def __init__(self, on_ready: Callable[[], Any],
+                 on_closed: Callable[[OSError], Any] | None = None) -> None:
         self.switch = on_ready
         self.throw = _ignore_close if on_closed is None else on_closed
 

@@ -11,9 +11,11 @@ import os
 import sys
 from _thread import _local, get_ident
 from collections import deque
+from collections.abc import Callable
 from heapq import heappush
 from time import monotonic, perf_counter
-from types import MethodType
+from types import MethodType, TracebackType
+from typing import Any
 from weakref import WeakMethod, WeakSet
 
 from greenlet import getcurrent, greenlet
@@ -52,7 +54,8 @@ def _noop() -> None:
     """A timer that only bounds a wait."""
 
 
-def report_error(context, exc_type, exc, tb) -> None:
+def report_error(context: Any, exc_type: type[BaseException], exc: BaseException,
+                 tb: TracebackType | None) -> None:
     """Report an exception that ended a greenlet or escaped a callback, once: an ERROR on
     the ``greensock`` logger with the traceback (with no logging configured, Python's
     last-resort handler still prints it to stderr)."""
@@ -70,8 +73,9 @@ class Hub(greenlet):
     (a greenlet waiting on an fd, a watched fd, a job in another thread).
     """
 
+    parent: greenlet  # the thread's root greenlet: where LoopExit and the loop's return go
     # Set by ``greensock.threadpool`` (which builds on layers above this one).
-    threadpool_class = None
+    threadpool_class: type | None = None
     # Called as ``error_reporter(context, exc_type, exc, tb)``; replace it per hub or subclass.
     error_reporter = staticmethod(report_error)
 
@@ -98,13 +102,13 @@ class Hub(greenlet):
         self._open_wakeup()
 
     # -- scheduling ---------------------------------------------------------------------
-    def run_callback(self, fn, *args) -> Callback:
+    def run_callback(self, fn: Callable[..., Any], *args: Any) -> Callback:
         """Run ``fn(*args)`` in the hub on its next turn (FIFO); the handle has ``cancel()``."""
         h = Callback((fn, args))
         self._callbacks.append(h)
         return h
 
-    def call_later(self, seconds: float, fn, *args) -> Timer:
+    def call_later(self, seconds: float, fn: Callable[..., Any], *args: Any) -> Timer:
         """Run ``fn(*args)`` in the hub after ``seconds``; the handle has ``cancel()`` and
         ``unref()`` (fire on time, but do not keep the loop alive)."""
         timers = self._timers
@@ -113,14 +117,14 @@ class Hub(greenlet):
         timers.refs += 1
         return t
 
-    def at_turn_end(self, fn, *args) -> None:
+    def at_turn_end(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` in the hub once, when the current loop turn ends.
 
         A hook added before the turn's poll makes that poll return at once.
         """
         self._turn_end.append((fn, args))
 
-    def run_callback_threadsafe(self, fn, *args) -> None:
+    def run_callback_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         """From any thread: run ``fn(*args)`` in this hub soon."""
         self._threadsafe.append((fn, args))
         self._wakeup.wake()
@@ -136,7 +140,7 @@ class Hub(greenlet):
         self._holds -= count
 
     # -- parking ----------------------------------------------------------------------------
-    def park(self, timeout: float | None = None):
+    def park(self, timeout: float | None = None) -> Any:
         """Switch the current greenlet to the hub until something switches back.
 
         Returns the value it was switched back with, or ``TIMED_OUT`` once ``timeout``
@@ -187,7 +191,8 @@ class Hub(greenlet):
         w = self._states[fd] = FdState(fd)
         return w
 
-    def wait_readable(self, w: FdState, timeout: float | None = None, timeout_exc=None) -> None:
+    def wait_readable(self, w: FdState, timeout: float | None = None,
+                      timeout_exc: BaseException | None = None) -> None:
         """Park until ``w`` is readable: the socket hot path.
 
         The caller has seen EAGAIN and cleared ``w.readable``. One greenlet reads a socket
@@ -224,7 +229,8 @@ class Hub(greenlet):
             if not self.edge_triggered:
                 self._update_interest(w)
 
-    def wait_writable(self, w: FdState, timeout: float | None = None, timeout_exc=None) -> None:
+    def wait_writable(self, w: FdState, timeout: float | None = None,
+                      timeout_exc: BaseException | None = None) -> None:
         """Park until ``w`` is writable (see ``wait_readable``)."""
         cur = getcurrent()
         if cur is self:
@@ -523,7 +529,8 @@ class Hub(greenlet):
             if not n & 31 and perf_counter() > budget_end:
                 break
 
-    def handle_error(self, context, exc_type, exc, tb) -> None:
+    def handle_error(self, context: Any, exc_type: type[BaseException], exc: BaseException,
+                     tb: TracebackType | None) -> None:
         """Report an exception that escaped into the hub (or ended a greenlet).
 
         ``KeyboardInterrupt`` and ``SystemExit`` go to the main greenlet; anything else
@@ -562,20 +569,23 @@ class Hub(greenlet):
 
     # -- life cycle ----------------------------------------------------------------------------------
     @property
-    def threadpool(self):
+    def threadpool(self) -> Any:
         """The hub's thread pool (created on first use)."""
         if self._threadpool is None:
+            if self.threadpool_class is None:
+                raise RuntimeError("greensock.threadpool is not imported")
             self._threadpool = self.threadpool_class(10, hub=self)
+
         return self._threadpool
 
-    def on_close(self, fn) -> None:
+    def on_close(self, fn: Callable[[], Any]) -> None:
         """Call ``fn()`` when the hub is destroyed (before its poller closes).
 
         A bound method is held weakly: an object that goes away takes its hook along.
         """
         self._close_hooks.append(_hook_ref(fn))
 
-    def at_fork(self, fn) -> None:
+    def at_fork(self, fn: Callable[[], Any]) -> None:
         """Call ``fn()`` in a forked child, once this hub has its new poller and wake-up fd
         (held as ``on_close`` holds it)."""
         self._fork_hooks.append(_hook_ref(fn))

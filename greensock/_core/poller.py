@@ -18,10 +18,12 @@ from __future__ import annotations
 import errno
 import os
 import select as _select
+from collections.abc import Callable
+from typing import Any
 
 # Captured at import, before any monkey patching can replace them.
-_epoll = getattr(_select, "epoll", None)
-_poll = getattr(_select, "poll", None)
+_epoll: Callable[[], Any] | None = getattr(_select, "epoll", None)
+_poll: Callable[[], Any] | None = getattr(_select, "poll", None)
 _select_fn = _select.select
 
 
@@ -32,6 +34,8 @@ class EpollPoller:
     edge_triggered = True
 
     def __init__(self) -> None:
+        if _epoll is None:
+            raise RuntimeError("this platform has no epoll")
         self._ep = _epoll()
         self.READ = _select.EPOLLIN | _select.EPOLLRDHUP | _select.EPOLLHUP | _select.EPOLLERR
         self.WRITE = _select.EPOLLOUT | _select.EPOLLHUP | _select.EPOLLERR
@@ -76,6 +80,8 @@ class PollPoller:
     edge_triggered = False
 
     def __init__(self) -> None:
+        if _poll is None:
+            raise RuntimeError("this platform has no poll")
         self._p = _poll()
         self.READ = _select.POLLIN | _select.POLLPRI | _select.POLLHUP | _select.POLLERR | _select.POLLNVAL
         self.WRITE = _select.POLLOUT | _select.POLLHUP | _select.POLLERR | _select.POLLNVAL

@@ -10,9 +10,11 @@ the live referenced timers, so the hub knows in O(1) whether any real work is pe
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heapify, heappop, heappush
 from itertools import count
 from time import monotonic
+from typing import Any
 
 # Callback fields.
 CB_FN, CB_ARGS = 0, 1
@@ -28,7 +30,7 @@ class _Handle(list):
     a unique sequence number, so value equality already means identity.)"""
 
     __slots__ = ()
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # type: ignore[assignment] # list's is None: unhashable
 
 
 class Callback(_Handle):
@@ -79,7 +81,7 @@ class Timer(_Handle):
         return self[WHEN]
 
     @property
-    def callback(self):
+    def callback(self) -> Callable[..., Any] | None:
         """The function the timer will call (None once cancelled or run)."""
         return self[FN]
 

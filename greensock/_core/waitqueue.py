@@ -14,6 +14,7 @@ from time import monotonic
 from greenlet import getcurrent
 
 from .hub import TIMED_OUT, get_hub
+from .timers import Callback
 
 
 class WaitQueue:
@@ -25,7 +26,7 @@ class WaitQueue:
         self._owner = owner
         self._condition = condition
         self._links: dict = {}
-        self._scheduled = None
+        self._scheduled: Callback | None = None
 
     def __len__(self) -> int:
         return len(self._links)

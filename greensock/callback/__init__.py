@@ -5,7 +5,7 @@
 """
 from .connector import ConnectHandle
 from .eventsocket import EventSocket
-from .filters import LineFilter, StreamFilter
+from .filters import LineFilter, RecordTooLong, StreamFilter
 from .listener import Listener
 from .loop import Loop
 from .socketfactory import SocketFactory
@@ -14,4 +14,4 @@ from .tcpclient import TCPClient
 from .tcpserver import Session, TCPServer
 
 __all__ = ["Loop", "Stream", "Listener", "ConnectHandle", "SocketFactory", "LineFilter", "StreamFilter",
-           "TCPClient", "TCPServer", "Session", "EventSocket"]
+           "RecordTooLong",            "TCPClient", "TCPServer", "Session", "EventSocket"]

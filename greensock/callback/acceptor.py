@@ -11,10 +11,10 @@ import logging
 from _socket import socket as _c_socket
 
 from .. import socket as gsocket
-from ..hub import get_hub
+from ..hub import Timer, get_hub
 from .fdwatcher import FdWatcher
 
-_c_accept = _c_socket._accept  # noqa: SLF001 - the C accept, which returns the fd
+_c_accept = _c_socket._accept  # type: ignore[attr-defined] # noqa: SLF001 - the C accept, which returns the fd
 log = logging.getLogger("greensock.callback")
 
 ACCEPTS_PER_EVENT = 64
@@ -36,7 +36,7 @@ class Acceptor:
         self._paused = True
         self._closed = False
         self._backoff = 0.0
-        self._backoff_timer = None
+        self._backoff_timer: Timer | None = None
 
     def resume(self) -> None:
         """Start (or restart) accepting."""

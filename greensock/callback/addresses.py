@@ -6,18 +6,19 @@ import errno
 import os
 import socket as _std
 
-FAMILIES = {"inet": _std.AF_INET, "inet6": _std.AF_INET6, "unix": getattr(_std, "AF_UNIX", None)}
+FAMILIES: dict[str, int | None] = {"inet": _std.AF_INET, "inet6": _std.AF_INET6, "unix": getattr(_std, "AF_UNIX", None)}
 SOCKTYPES = {"stream": _std.SOCK_STREAM, "dgram": _std.SOCK_DGRAM, "raw": _std.SOCK_RAW}
 PROTOCOLS = {"tcp": _std.IPPROTO_TCP, "udp": _std.IPPROTO_UDP}
-_PACKED_SIZES = {_std.AF_INET: 4, _std.AF_INET6: 16}
+_PACKED_SIZES: dict[int, int] = {_std.AF_INET: 4, _std.AF_INET6: 16}
 
 
 def family_arg(value, name: str = "family") -> int:
     """An address family given as an int or as "inet", "inet6" or "unix"."""
     if isinstance(value, str):
-        if FAMILIES.get(value) is None:
+        family = FAMILIES.get(value)
+        if family is None:
             raise ValueError(f"{name} must be one of {sorted(FAMILIES)} or an int, not {value!r}")
-        return FAMILIES[value]
+        return family
     if isinstance(value, int) and not isinstance(value, bool):
         if not 0 <= value < 1 << 16:
             raise ValueError(f"{name} must be an address family (AF_*), not {value!r}")

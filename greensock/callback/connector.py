@@ -4,12 +4,15 @@ from __future__ import annotations
 import errno
 import os
 import socket as _std
+from collections.abc import Callable
+from typing import Any
 
 from .. import socket as gsocket
 from ..event import AsyncResult
 from ..greenlet import Greenlet
 from ..hub import get_hub
 from .addresses import address_arg
+from .types import Handler
 
 # Which failure explains an unsuccessful connect best: connect, then bind, then socket.
 _SIGNIFICANCE = {"connect": 3, "bind": 2, "socket": 1}
@@ -22,15 +25,16 @@ class _Expired(BaseException):
 class ConnectHandle:
     """A connection attempt: ``cancel()`` it, or ``get()`` the connected socket."""
 
-    def __init__(self, *, peers, local, resolve, timeout, on_connected, on_connect_error,
-                 on_resolve_error, on_fail) -> None:
+    def __init__(self, *, peers: list | None, local: list, resolve: Callable[[], tuple[list, list]] | None,
+                 timeout: float | None, on_connected: Handler | None, on_connect_error: Handler | None,
+                 on_resolve_error: Handler | None, on_fail: Handler | None) -> None:
         self._hub = get_hub()
         self._callbacks = dict(on_connected=on_connected, on_connect_error=on_connect_error,
                                on_resolve_error=on_resolve_error, on_fail=on_fail)
         self._pending: list = []
         self._result = AsyncResult()
         self._errors: dict[str, OSError] = {}
-        self._current = None  # (sock, sockaddr) of the attempt in flight
+        self._current: tuple[gsocket.socket, Any] | None = None  # (sock, sockaddr) of the attempt in flight
         self._cancelled = False
         self._greenlet = Greenlet.spawn(self._run, peers, local, resolve)
         self._deadline = None if timeout is None else self._hub.call_later(timeout, self._expire)
@@ -49,7 +53,7 @@ class ConnectHandle:
         if not self._result.ready():
             self._result.set_exception(OSError(errno.ECANCELED, "connect was cancelled"))
 
-    def get(self, timeout: float | None = None):
+    def get(self, timeout: float | None = None) -> gsocket.socket:
         """The connected socket, or raise the most significant error (connect > bind > socket)."""
         return self._result.get(timeout=timeout)
 
@@ -61,7 +65,7 @@ class ConnectHandle:
         """The most significant failure so far, as modern IO::Async reports it."""
         if not self._errors:
             return None
-        op = max(self._errors, key=_SIGNIFICANCE.get)
+        op = max(self._errors, key=_SIGNIFICANCE.__getitem__)
         return self._errors[op]
 
     # -- the attempt ---------------------------------------------------------------------
@@ -140,7 +144,9 @@ class ConnectHandle:
         if not self._errors:
             self._errors["connect"] = OSError(errno.EDESTADDRREQ, "no address to connect to")
         self._emit("on_connect_error")
-        self._result.set_exception(self.error)
+        error = self.error
+        assert error is not None  # set just above if nothing else failed
+        self._result.set_exception(error)
 
     def _fail(self, op: str, err: OSError, *args) -> None:
         self._errors[op] = err

@@ -13,6 +13,8 @@ import resource
 import select
 import sys
 import weakref
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from greenlet import getcurrent
 
@@ -26,6 +28,18 @@ ERR = getattr(select, "EPOLLERR", 8)
 HUP = getattr(select, "EPOLLHUP", 16)
 MAX_EVENTS = 1000
 
+
+class Watched(Protocol):
+    """What the loop needs of the objects it dispatches to (``EventSocket`` is one)."""
+
+    fd: int | None
+    closed: bool
+
+    def poll_mask(self) -> int: ...
+    def has_pushback(self) -> bool: ...
+    def close_socket(self) -> None: ...
+
+
 _loops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # hub -> DangaLoop
 
 
@@ -37,12 +51,12 @@ class DangaLoop:
             raise RuntimeError("EventSocket needs epoll (Linux); this platform has none")
         self.hub = hub
         self.poller = _EPOLL()
-        self.descriptors: dict[int, object] = {}
-        self.other_fds: dict[int, object] = {}
-        self.to_close: list = []  # (fd, object) closed this iteration
-        self.pushback: list = []
+        self.descriptors: dict[int, Watched] = {}
+        self.other_fds: dict[int, Callable[[int], Any]] = {}
+        self.to_close: list[tuple[int, Watched]] = []  # (fd, object) closed this iteration
+        self.pushback: list[Watched] = []
         self.post_loop_callback = None
-        self.object_plcs: dict[int, object] = {}
+        self.object_plcs: dict[int, Callable[[dict, dict], Any]] = {}
         self.loop_timeout = 0
         self.timers: set = set()
         self.profiling = False

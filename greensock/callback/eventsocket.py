@@ -12,14 +12,17 @@ import sys
 import traceback
 from _socket import socket as _c_socket
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
-from ..hub import get_hub
+from ..hub import Timer, get_hub
 from ..socket import StdSocket
 from .dangaloop import ERR, HUP, IN, OUT, danga_loop, reset_danga_loop
 
 MAX_READ = 1 << 20
-_send = _c_socket.send
-_recv = _c_socket.recv
+# The C calls, unbound: the hot path applies them to whichever socket is live.
+_send: Callable[..., int] = _c_socket.send
+_recv: Callable[..., bytes] = _c_socket.recv
 _TCP_CORK = getattr(_std, "TCP_CORK", None)
 
 
@@ -43,14 +46,14 @@ class EventSocket:
     ``watch_write(True)`` for more. Event methods run in the hub greenlet.
     """
 
-    def __init__(self, sock) -> None:
+    def __init__(self, sock: StdSocket) -> None:
         if not isinstance(sock, StdSocket):
             raise TypeError(f"sock must be a socket, not {type(sock).__name__}")
         if sock.fileno() < 0:
             raise ValueError("sock is closed")
         sock.setblocking(False)
-        self._sock = sock
-        self.fd = sock.fileno()
+        self._sock: StdSocket | None = sock
+        self.fd: int | None = sock.fileno()
         self.closed = False
         self._reading = False
         self._writing = False
@@ -58,7 +61,7 @@ class EventSocket:
         self._write_queue: deque = deque()
         self.write_buf_size = 0
         self._pushback: deque = deque()
-        self._writer = None
+        self._writer: Callable[[memoryview], int] | None = None
         self._queued_call_scheduled = False
         self._corked = False
         self._addr_cache: dict[str, str] = {}
@@ -114,13 +117,13 @@ class EventSocket:
         danga_loop().modify(self)
 
     # -- writing ---------------------------------------------------------------------------
-    def set_writer_func(self, fn) -> None:
+    def set_writer_func(self, fn: Callable[[memoryview], int]) -> None:
         """Use ``fn(data) -> bytes written`` instead of ``send``."""
         if not callable(fn):
             raise TypeError(f"fn must be callable, not {type(fn).__name__}")
         self._writer = fn
 
-    def write(self, data) -> bool:
+    def write(self, data: bytes | bytearray | memoryview | Callable[[], Any] | None) -> bool:
         """Write bytes, or queue them; a callable runs when the queue reaches it; None flushes.
 
         True when everything is written (stop waiting for writability), False while
@@ -129,6 +132,7 @@ class EventSocket:
         if self.closed:
             return True
         if data is not None:
+            item: Any
             if callable(data):
                 item = data
                 size = 1
@@ -191,7 +195,7 @@ class EventSocket:
             self._flush()
 
     # -- reading ---------------------------------------------------------------------------
-    def read(self, n: int):
+    def read(self, n: int) -> bytes | None:
         """Up to ``n`` bytes: pushed-back data first; ``None`` at EOF; ``b""`` if nothing yet."""
         if not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be an int >= 0, not {n!r}")
@@ -211,7 +215,7 @@ class EventSocket:
             return None
         return data if data else None
 
-    def push_back_read(self, data) -> None:
+    def push_back_read(self, data: bytes | bytearray | memoryview) -> None:
         """Put ``data`` back in front of the read stream; ``event_read`` runs again this iteration."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, not {type(data).__name__}")
@@ -228,14 +232,16 @@ class EventSocket:
         self.write_buf_size = 0
         if self._corked:
             self.tcp_cork(False)
+        fd = self.fd
+        assert fd is not None  # callers return early once closed
         reg = danga_loop()
-        reg.unregister_fd(self.fd)
+        reg.unregister_fd(fd)
         self._pushback.clear()
-        reg.object_plcs.pop(self.fd, None)
-        fd, self.fd = self.fd, None
+        reg.object_plcs.pop(fd, None)
+        self.fd = None
         return fd
 
-    def close(self, reason=None) -> None:
+    def close(self, reason: str | None = None) -> None:
         """Close; the socket really closes (and leaves the map) at the end of this loop iteration."""
         if self.closed:
             return
@@ -245,7 +251,7 @@ class EventSocket:
         reg.to_close.append((fd, self))
         reg.schedule_post()
 
-    def steal_socket(self):
+    def steal_socket(self) -> StdSocket | None:
         """Stop managing the socket and return it open (the object is closed; None if it was)."""
         if self.closed:
             return None
@@ -256,7 +262,7 @@ class EventSocket:
         return sock
 
     @property
-    def sock(self):
+    def sock(self) -> StdSocket | None:
         """The underlying socket (None once closed or stolen)."""
         return self._sock
 
@@ -278,14 +284,15 @@ class EventSocket:
                 raise
 
     # -- descriptions ------------------------------------------------------------------------
-    def _address(self, key: str, getter, with_port: bool):
+    def _address(self, key: str, peer: bool, with_port: bool) -> str | None:
         cached = self._addr_cache.get(key)
         if cached is not None:
             return cached
-        if self._sock is None:
+        sock = self._sock
+        if sock is None:
             return None
         try:
-            addr = getter()
+            addr = sock.getpeername() if peer else sock.getsockname()
         except OSError:
             return None
         if not isinstance(addr, tuple):
@@ -295,17 +302,17 @@ class EventSocket:
         self._addr_cache[key] = text
         return text
 
-    def peer_ip_string(self):
-        return self._address("peer_ip", lambda: self._sock.getpeername(), False)
+    def peer_ip_string(self) -> str | None:
+        return self._address("peer_ip", True, False)
 
-    def peer_addr_string(self):
-        return self._address("peer_addr", lambda: self._sock.getpeername(), True)
+    def peer_addr_string(self) -> str | None:
+        return self._address("peer_addr", True, True)
 
-    def local_ip_string(self):
-        return self._address("local_ip", lambda: self._sock.getsockname(), False)
+    def local_ip_string(self) -> str | None:
+        return self._address("local_ip", False, False)
 
-    def local_addr_string(self):
-        return self._address("local_addr", lambda: self._sock.getsockname(), True)
+    def local_addr_string(self) -> str | None:
+        return self._address("local_addr", False, True)
 
     def as_string(self) -> str:
         flags = ("R" if self._reading else "") + ("W" if self._writing else "")
@@ -316,7 +323,7 @@ class EventSocket:
     def __repr__(self) -> str:
         return f"<{self.as_string()}>"
 
-    def debugmsg(self, fmt: str, *args) -> None:
+    def debugmsg(self, fmt: str, *args: Any) -> None:
         """Print a debugging message to stderr."""
         sys.stderr.write(">>> " + (fmt % args if args else fmt) + "\n")
 
@@ -327,7 +334,7 @@ class EventSocket:
 
     # -- the event loop (class methods) ------------------------------------------------------------
     @classmethod
-    def debug_msg(cls, fmt: str, *args) -> None:
+    def debug_msg(cls, fmt: str, *args: Any) -> None:
         sys.stderr.write(">>> " + (fmt % args if args else fmt) + "\n")
 
     @classmethod
@@ -341,7 +348,7 @@ class EventSocket:
                 return
 
     @classmethod
-    def add_timer(cls, seconds: float, callback):
+    def add_timer(cls, seconds: float, callback: Callable[[], Any]) -> Timer:
         """Call ``callback()`` after ``seconds``; returns a timer with ``cancel()``."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
@@ -359,6 +366,8 @@ class EventSocket:
         return timer
 
     def _set_object_plc(self, callback) -> None:
+        if self.fd is None:
+            return  # closed: its callback left with it
         reg = danga_loop()
         if callable(callback):
             reg.object_plcs[self.fd] = callback

@@ -2,6 +2,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+
+class RecordTooLong(ValueError):
+    """A record went past ``max_length``; ``records`` holds the good ones of the same chunk."""
+
+    def __init__(self, message: str, records: list) -> None:
+        super().__init__(message)
+        self.records = records
 
 
 class LineFilter:
@@ -14,7 +23,8 @@ class LineFilter:
     ``max_length`` bytes makes ``get()`` raise ``ValueError`` and is discarded.
     """
 
-    def __init__(self, literal=None, input_literal=None, input_regexp=None, output_literal="\r\n",
+    def __init__(self, literal: str | bytes | None = None, input_literal: str | bytes | None = None,
+                 input_regexp: str | bytes | None = None, output_literal: str | bytes = "\r\n",
                  encoding: str | None = "utf-8", max_length: int = 1_048_576) -> None:
         if literal is not None and (input_literal is not None or input_regexp is not None):
             raise ValueError("literal cannot be combined with input_literal or input_regexp")
@@ -24,7 +34,7 @@ class LineFilter:
             raise ValueError(f"max_length must be an int >= 1, not {max_length!r}")
         if encoding is not None:
             "".encode(encoding)  # LookupError for an unknown codec, at construction
-        self._args = dict(literal=literal, input_literal=input_literal, input_regexp=input_regexp,
+        self._args: dict[str, Any] = dict(literal=literal, input_literal=input_literal, input_regexp=input_regexp,
                           output_literal=output_literal, encoding=encoding, max_length=max_length)
         self.encoding = encoding
         self.max_length = max_length
@@ -60,7 +70,7 @@ class LineFilter:
         """A new filter with the same settings and an empty buffer."""
         return LineFilter(**self._args)
 
-    def get(self, chunk) -> list:
+    def get(self, chunk: bytes) -> list:
         """Feed bytes; return the complete records they finish."""
         buf = self._buffer
         if self._skip and chunk:
@@ -88,9 +98,7 @@ class LineFilter:
             self._discarding = True
             too_long = True
         if too_long:
-            error = ValueError(f"a record is longer than max_length ({self.max_length} bytes)")
-            error.records = records  # the good records of this chunk, for callers that want them
-            raise error
+            raise RecordTooLong(f"a record is longer than max_length ({self.max_length} bytes)", records)
         return records
 
     def _record(self, raw: bytearray):
@@ -100,7 +108,7 @@ class LineFilter:
         """The partial record waiting for its terminator."""
         return bytes(self._buffer)
 
-    def put(self, records) -> bytes:
+    def put(self, records: list) -> bytes:
         """Serialise records, each followed by the output literal."""
         out = bytearray()
         for record in records:
@@ -119,10 +127,10 @@ class StreamFilter:
     def clone(self) -> StreamFilter:
         return StreamFilter()
 
-    def get(self, chunk) -> list:
+    def get(self, chunk: bytes) -> list:
         return [bytes(chunk)] if chunk else []
 
-    def put(self, records) -> bytes:
+    def put(self, records: list) -> bytes:
         out = bytearray()
         for record in records:
             if not isinstance(record, (bytes, bytearray, memoryview)):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import socket as _std
+from typing import Any
 
 from .. import socket as gsocket
 from ..greenlet import Greenlet
 from ..hub import get_hub
 from ..resolver import is_numeric_host
 from .acceptor import Acceptor
+from .types import Handler, Host, Service
 
 log = logging.getLogger("greensock.callback")
 # Which failure explains an unsuccessful listen best.
@@ -18,7 +20,8 @@ _SIGNIFICANCE = {"listen": 4, "bind": 3, "sockopt": 2, "socket": 1}
 class Listener:
     """The listening sockets of one ``Loop.listen`` call."""
 
-    def __init__(self, *, on_accept, on_listen, on_listen_error, on_resolve_error, on_fail,
+    def __init__(self, *, on_accept: Handler, on_listen: Handler | None, on_listen_error: Handler | None,
+                 on_resolve_error: Handler | None, on_fail: Handler | None,
                  queuesize: int, reuseaddr: bool) -> None:
         self._hub = get_hub()
         self._on_accept = on_accept
@@ -36,7 +39,7 @@ class Listener:
         self._resolver: Greenlet | None = None
 
     # -- public -----------------------------------------------------------------------
-    def sockname(self):
+    def sockname(self) -> Any:
         """The first listening socket's address (None until one exists)."""
         return self.sockets[0].getsockname() if self.sockets else None
 
@@ -45,7 +48,7 @@ class Listener:
         """The most significant failure (listen > bind > sockopt > socket), if any."""
         if not self._errors:
             return None
-        return self._errors[max(self._errors, key=_SIGNIFICANCE.get)]
+        return self._errors[max(self._errors, key=_SIGNIFICANCE.__getitem__)]
 
     def pause(self) -> None:
         """Stop accepting; connections wait in the kernel's backlog."""
@@ -80,7 +83,7 @@ class Listener:
         self._errors[op] = err
         self._emit(self._on_fail, op, *args, err)
 
-    def adopt(self, sock) -> None:
+    def adopt(self, sock: _std.socket) -> None:
         """Start accepting on a listening socket (``Loop.listen(handle=...)``)."""
         if not isinstance(sock, gsocket.socket):
             sock = gsocket.adopt(sock)
@@ -125,16 +128,19 @@ class Listener:
                 sock.close()
                 self._fail("sockopt", e, sock, optname, value)
                 return None
-        for op, call, arg in (("bind", sock.bind, sockaddr), ("listen", sock.listen, self._queuesize)):
-            try:
-                call(arg)
-            except OSError as e:
-                sock.close()
-                self._fail(op, e, sock, arg)
-                return None
+        op, arg = "bind", sockaddr
+        try:
+            sock.bind(sockaddr)
+            op, arg = "listen", self._queuesize
+            sock.listen(self._queuesize)
+        except OSError as e:
+            sock.close()
+            self._fail(op, e, sock, arg)
+            return None
         return sock
 
-    def resolve_then_listen(self, host, service, family, socktype, protocol, flags) -> None:
+    def resolve_then_listen(self, host: Host | None, service: Service | None, family: int, socktype: int,
+                            protocol: int, flags: int) -> None:
         """Resolve in a greenlet (names may need the resolver), then listen."""
         def run():
             try:

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import socket as _std
+from collections.abc import Iterable
+from typing import Any
 
 from .. import socket as gsocket
 from .._core.waitqueue import WaitQueue
-from ..hub import get_hub
+from ..hub import Callback, Timer, get_hub
 from .addresses import address_arg, family_arg, flags_arg, host_arg, port_arg, protocol_arg, socktype_arg
 from .connector import ConnectHandle, resolver_for
 from .listener import Listener
+from .types import Handler, Host, Kind, Notifier, Service
 
 
 def _optional_callable(kwargs: dict, *names: str) -> None:
@@ -66,9 +69,12 @@ class Loop:
         self._stopped = WaitQueue(self, lambda: self._stop_requested)
 
     # -- connections ---------------------------------------------------------------------
-    def connect(self, *, host=None, service=None, addrs=None, addr=None, family=0, socktype=0, protocol=0,
-                flags=0, local_host=None, local_service=None, timeout=None, on_connected=None,
-                on_connect_error=None, on_resolve_error=None, on_fail=None) -> ConnectHandle:
+    def connect(self, *, host: Host | None = None, service: Service | None = None, addrs: Iterable | None = None,
+                addr: Any = None, family: Kind = 0, socktype: Kind = 0, protocol: Kind = 0, flags: int = 0,
+                local_host: Host | None = None, local_service: Service | None = None,
+                timeout: float | None = None, on_connected: Handler | None = None,
+                on_connect_error: Handler | None = None, on_resolve_error: Handler | None = None,
+                on_fail: Handler | None = None) -> ConnectHandle:
         """Connect to the first address that works; see the IO::Async::Connector document."""
         _optional_callable(locals(), "on_connected", "on_connect_error", "on_resolve_error", "on_fail")
         family = family_arg(family)
@@ -99,10 +105,12 @@ class Loop:
                              on_connected=on_connected, on_connect_error=on_connect_error,
                              on_resolve_error=on_resolve_error, on_fail=on_fail)
 
-    def listen(self, *, host=None, service=None, addrs=None, addr=None, handle=None, family=0,
-               socktype=_std.SOCK_STREAM, protocol=0, flags=0, queuesize=3, reuseaddr=True,
-               on_accept=None, on_listen=None, on_listen_error=None, on_resolve_error=None,
-               on_fail=None) -> Listener:
+    def listen(self, *, host: Host | None = None, service: Service | None = None, addrs: Iterable | None = None,
+               addr: Any = None, handle: _std.socket | None = None, family: Kind = 0,
+               socktype: Kind = _std.SOCK_STREAM, protocol: Kind = 0, flags: int = 0, queuesize: int = 3,
+               reuseaddr: bool = True, on_accept: Handler | None = None, on_listen: Handler | None = None,
+               on_listen_error: Handler | None = None, on_resolve_error: Handler | None = None,
+               on_fail: Handler | None = None) -> Listener:
         """Listen on every address given or resolved; ``on_accept(client)`` per connection."""
         if not callable(on_accept):
             raise TypeError(f"on_accept must be callable, not {type(on_accept).__name__}")
@@ -133,7 +141,7 @@ class Loop:
         return listener
 
     # -- notifiers ---------------------------------------------------------------------------
-    def add(self, notifier) -> None:
+    def add(self, notifier: Notifier) -> None:
         """Start a notifier (a Stream): it reads and writes from now on."""
         if not hasattr(notifier, "added_to_loop"):
             raise TypeError(f"cannot add {type(notifier).__name__} to a Loop")
@@ -142,14 +150,14 @@ class Loop:
         notifier.added_to_loop(self)
         self._notifiers.add(notifier)
 
-    def remove(self, notifier) -> None:
+    def remove(self, notifier: Notifier) -> None:
         """Stop a notifier without closing it."""
         if notifier not in self._notifiers:
             raise ValueError(f"{notifier!r} is not in this loop")
         self._notifiers.discard(notifier)
         notifier.removed_from_loop()
 
-    def discard(self, notifier) -> None:
+    def discard(self, notifier: Notifier) -> None:
         """Forget a notifier that closed itself (no error if it is not here)."""
         self._notifiers.discard(notifier)
 
@@ -178,13 +186,13 @@ class Loop:
             raise ValueError(f"timeout must be a number >= 0 or None, not {timeout!r}")
         self._hub.turn(timeout)
 
-    def call_soon(self, callback, *args):
+    def call_soon(self, callback: Handler, *args: Any) -> Callback:
         """Run ``callback(*args)`` in the hub soon; returns a handle with ``cancel()``."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         return self._hub.run_callback(callback, *args)
 
-    def call_later(self, seconds: float, callback, *args):
+    def call_later(self, seconds: float, callback: Handler, *args: Any) -> Timer:
         """Run ``callback(*args)`` in the hub after ``seconds``; returns a handle with ``cancel()``."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")

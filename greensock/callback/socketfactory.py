@@ -6,6 +6,7 @@ import os
 import socket as _std
 from _socket import socket as _c_socket
 from itertools import count
+from typing import Any
 
 from .. import socket as gsocket
 from ..greenlet import Greenlet
@@ -14,6 +15,7 @@ from ..resolver import is_numeric_host
 from .acceptor import Acceptor
 from .addresses import errnum_errstr, family_arg, host_or_path_arg, host_port, port_arg, socktype_arg
 from .fdwatcher import FdWatcher
+from .types import Handler, Host, Kind, Service
 
 _ids = count(1)
 _AF_UNIX = getattr(_std, "AF_UNIX", None)
@@ -57,9 +59,11 @@ class SocketFactory:
     errstr, wheel_id)`` always run after the constructor has returned.
     """
 
-    def __init__(self, *, on_success, on_failure, socket_domain=_std.AF_INET, socket_type=None,
-                 socket_protocol=None, bind_address=None, bind_port=0, remote_address=None,
-                 remote_port=None, listen_queue=_std.SOMAXCONN, reuse=False) -> None:
+    def __init__(self, *, on_success: Handler, on_failure: Handler, socket_domain: Kind = _std.AF_INET,
+                 socket_type: Kind | None = None, socket_protocol: Kind | None = None,
+                 bind_address: Host | None = None, bind_port: Service | None = 0,
+                 remote_address: Host | None = None, remote_port: Service | None = None,
+                 listen_queue: int | None = _std.SOMAXCONN, reuse: bool | str = False) -> None:
         for value, name in ((on_success, "on_success"), (on_failure, "on_failure")):
             if not callable(value):
                 raise TypeError(f"{name} must be callable, not {type(value).__name__}")
@@ -126,7 +130,7 @@ class SocketFactory:
     def ID(self) -> int:  # noqa: N802 - POE's spelling: ``w.ID()`` is ``w.id``
         return self.id
 
-    def event(self, *, on_success=None, on_failure=None) -> None:
+    def event(self, *, on_success: Handler | None = None, on_failure: Handler | None = None) -> None:
         """Change the callbacks (POE's ``event(SuccessEvent => ..., FailureEvent => ...)``);
         the ones not given stay as they are."""
         for value, name in ((on_success, "on_success"), (on_failure, "on_failure")):
@@ -137,7 +141,7 @@ class SocketFactory:
         if on_failure is not None:
             self._on_failure = on_failure
 
-    def getsockname(self):
+    def getsockname(self) -> Any:
         """The bound local address, or None before the socket exists."""
         if self.sock is None or self.sock.fileno() < 0:
             return None
@@ -232,55 +236,57 @@ class SocketFactory:
         elif self._remote[0] is None and self._domain != _AF_UNIX:
             bind_to = self._sockaddr(None, bind_port)
         connect_to = self._sockaddr(remote_address, remote_port) if remote_address is not None else None
-        self.sock = self._step("socket", gsocket.socket, self._domain, self._type, self._protocol)
+        sock = self.sock = self._step("socket", gsocket.socket, self._domain, self._type, self._protocol)
         if self._reuse:
-            self._step("setsockopt", self.sock.setsockopt, _std.SOL_SOCKET, _std.SO_REUSEADDR, 1)
+            self._step("setsockopt", sock.setsockopt, _std.SOL_SOCKET, _std.SO_REUSEADDR, 1)
         if bind_to is not None:
-            self._step("bind", self.sock.bind, bind_to)
+            self._step("bind", sock.bind, bind_to)
         if connect_to is not None:
-            self._start_connect(connect_to)
+            self._start_connect(sock, connect_to)
         elif self._type == _std.SOCK_STREAM:
-            self._step("listen", self.sock.listen, self._queue)
-            self._acceptor = Acceptor(self.sock, on_client=self._accepted, on_error=self._accept_failed)
+            self._step("listen", sock.listen, self._queue)
+            self._acceptor = Acceptor(sock, on_client=self._accepted, on_error=self._accept_failed)
             if not self._paused:
                 self._acceptor.resume()
         else:
             self._handed_out = True
-            self._hub.run_callback(self._success_callback, self.sock, None, None)
+            self._hub.run_callback(self._success_callback, sock, None, None)
 
     # -- connecting ----------------------------------------------------------------------
-    def _start_connect(self, address) -> None:
-        err = _c_socket.connect_ex(self.sock, address)
+    def _start_connect(self, sock: gsocket.socket, address) -> None:
+        err = _c_socket.connect_ex(sock, address)
         if err == 0:
-            self._connected()
+            self._connected(sock)
         elif err in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
-            self.sock.fd_state.writable = False
-            self._watcher = FdWatcher(self.sock, on_writable=self._connect_ready)
+            sock.fd_state.writable = False
+            self._watcher = FdWatcher(sock, on_writable=self._connect_ready)
             self._watcher.want_write(True)
         else:
             raise _Failure("connect", OSError(err, os.strerror(err)))
 
     def _connect_ready(self) -> None:
-        self._watcher.stop()
+        sock, watcher = self.sock, self._watcher
+        assert sock is not None and watcher is not None  # _start_connect() made them
+        watcher.stop()
         self._watcher = None
-        err = self.sock.getsockopt(_std.SOL_SOCKET, _std.SO_ERROR)
+        err = sock.getsockopt(_std.SOL_SOCKET, _std.SO_ERROR)
         if err:
-            self.sock.close()
+            sock.close()
             self._post_failure("connect", OSError(err, os.strerror(err)))
             return
         try:
-            self._connected()
+            self._connected(sock)
         except _Failure as f:
-            self.sock.close()
+            sock.close()
             self._post_failure(f.operation, f.error)
 
-    def _connected(self) -> None:
-        peer = self._step("getpeername", self.sock.getpeername)
+    def _connected(self, sock: gsocket.socket) -> None:
+        peer = self._step("getpeername", sock.getpeername)
         address, port = host_port(peer)
         if self._domain == _AF_UNIX and address is None:
             address = self._remote[0]
         self._handed_out = True
-        self._hub.run_callback(self._success_callback, self.sock, address, port)
+        self._hub.run_callback(self._success_callback, sock, address, port)
 
     def _accepted(self, client, peer) -> None:
         address, port = host_port(peer)

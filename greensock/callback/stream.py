@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import errno
+import socket as _std
 from _socket import socket as _c_socket
 from collections import deque
+from typing import Any
 
 from .. import socket as gsocket
 from ..hub import get_hub
 from .fdwatcher import FdWatcher
+from .types import Handler
 
 _recv = _c_socket.recv
 _send = _c_socket.send
@@ -34,8 +37,9 @@ class Stream:
     seen), false "wait for more data".
     """
 
-    def __init__(self, *, handle, on_read, on_read_eof=None, on_closed=None, on_read_error=None,
-                 on_write_error=None, read_len: int = 8192, write_len: int = 8192,
+    def __init__(self, *, handle: _std.socket, on_read: Handler, on_read_eof: Handler | None = None,
+                 on_closed: Handler | None = None, on_read_error: Handler | None = None,
+                 on_write_error: Handler | None = None, read_len: int = 8192, write_len: int = 8192,
                  close_on_read_eof: bool = True, autoflush: bool = False) -> None:
         if not isinstance(handle, gsocket.StdSocket):
             raise TypeError(f"handle must be a socket, not {type(handle).__name__}")
@@ -65,7 +69,7 @@ class Stream:
         self._flush_scheduled = False
 
     # -- being part of a loop (what ``Loop.add``/``remove`` call) ---------------------------
-    def added_to_loop(self, loop) -> None:
+    def added_to_loop(self, loop: Any) -> None:
         if self.closed:
             raise RuntimeError("cannot add a closed Stream")
         self.loop = loop
@@ -120,7 +124,8 @@ class Stream:
             self.close_now()
 
     # -- writing -------------------------------------------------------------------------
-    def write(self, data, on_write=None, on_flush=None, on_error=None) -> None:
+    def write(self, data: bytes | bytearray | memoryview, on_write: Handler | None = None,
+              on_flush: Handler | None = None, on_error: Handler | None = None) -> None:
         """Queue ``data``; ``on_write(stream, n)`` per chunk sent, ``on_flush(stream)`` when all sent."""
         if self.closed or self._closing:
             raise RuntimeError("write() on a Stream that is closed or closing")

@@ -7,13 +7,15 @@ import os
 import socket as _std
 import sys
 from itertools import count
+from typing import Any
 
-from ..hub import get_hub
+from ..hub import Callback, Timer, get_hub
 from .addresses import family_arg, host_or_path_arg, port_arg
 from .filters import LineFilter
 from .loop import Loop
 from .readwrite import ReadWrite
 from .socketfactory import SocketFactory, check_domain_and_port
+from .types import Filter, Handler, Host, Kind, Service
 
 log = logging.getLogger("greensock.callback")
 _ids = count(1)
@@ -52,11 +54,15 @@ def check_watermarks(high_mark, low_mark, on_high, on_low, names: tuple[str, str
 class TCPClient:
     """Connects at once (after ``started``); every callback gets the client first."""
 
-    def __init__(self, *, remote_address, remote_port, server_input, connected=None, connect_error=None,
-                 disconnected=None, server_error=None, server_flushed=None, pre_connect=None, started=None,
-                 args=(), connect_timeout=None, domain=_std.AF_INET, bind_address=None, bind_port=None,
-                 filter=None, high_mark=None, low_mark=None, server_high=None, server_low=None) -> None:
-        given = dict(server_input=server_input, connected=connected, connect_error=connect_error,
+    def __init__(self, *, remote_address: Host | None, remote_port: Service | None, server_input: Handler,
+                 connected: Handler | None = None, connect_error: Handler | None = None,
+                 disconnected: Handler | None = None, server_error: Handler | None = None,
+                 server_flushed: Handler | None = None, pre_connect: Handler | None = None,
+                 started: Handler | None = None, args: tuple | list = (), connect_timeout: float | None = None,
+                 domain: Kind = _std.AF_INET, bind_address: Host | None = None, bind_port: Service | None = None,
+                 filter: Filter | None = None, high_mark: int | None = None, low_mark: int | None = None,
+                 server_high: Handler | None = None, server_low: Handler | None = None) -> None:
+        given: dict[str, Any] = dict(server_input=server_input, connected=connected, connect_error=connect_error,
                      disconnected=disconnected, server_error=server_error, server_flushed=server_flushed,
                      pre_connect=pre_connect, started=started, server_high=server_high, server_low=server_low)
         if server_input is None:
@@ -90,20 +96,20 @@ class TCPClient:
         self._got_error = False
         self._factory: SocketFactory | None = None
         self._rw: ReadWrite | None = None
-        self._timer = None
-        self._reconnect_timer = None
+        self._timer: Timer | None = None
+        self._reconnect_timer: Timer | Callback | None = None
         # Validate the address now: a bad domain or port raises here, not later.
         check_domain_and_port(domain, remote_port)
         self.loop.call_soon(self._start)
 
     # -- commands ------------------------------------------------------------------------
-    def put(self, record) -> bool:
+    def put(self, record: Any) -> bool:
         """Send one record through the filter; RuntimeError unless connected."""
         if not self.connected or self._rw is None:
             raise RuntimeError("put() on a TCPClient that is not connected")
         return self._rw.put(record)
 
-    def connect(self, address=None, port=None) -> None:
+    def connect(self, address: Host | None = None, port: Service | None = None) -> None:
         """(Re)connect, to a new address and port if given (remembered for later reconnects)."""
         if address is not None:
             self._address = host_or_path_arg(address, "address", self._domain)
@@ -265,4 +271,4 @@ class TCPClient:
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else ("shutting down" if self.shutting_down else "idle")
-        return f"<TCPClient id={self.id} {self._address}:{self._port} {state}>"
+        return f"<TCPClient id={self.id} {self._address!s}:{self._port} {state}>"

@@ -4,12 +4,15 @@ from __future__ import annotations
 import errno
 import logging
 import socket as _std
+from collections.abc import Callable
 from itertools import count
+from typing import Any
 
 from .loop import Loop
 from .readwrite import ReadWrite
 from .socketfactory import SocketFactory
 from .tcpclient import check_filter
+from .types import Filter, Handler, Host, Kind, Service
 
 log = logging.getLogger("greensock.callback")
 _session_ids = count(1)
@@ -21,7 +24,8 @@ _CALLBACKS = ("client_input", "client_connected", "client_disconnected", "client
 class Session:
     """One client connection of a TCPServer."""
 
-    def __init__(self, server: TCPServer, remote_address, remote_port, on_closed) -> None:
+    def __init__(self, server: TCPServer, remote_address: str | None, remote_port: int | None,
+                 on_closed: Callable[[Session], Any]) -> None:
         self.server = server
         self._on_closed = on_closed
         self.remote_address = remote_address
@@ -32,7 +36,7 @@ class Session:
         self._got_error = False
         self._rw: ReadWrite | None = None
 
-    def put(self, record) -> bool:
+    def put(self, record: Any) -> bool:
         """Send one record through the session's filter."""
         if self._rw is None or not self.connected:
             raise RuntimeError("put() on a session that is closed")
@@ -70,10 +74,13 @@ class Session:
 class TCPServer:
     """Listens at once; each accepted connection becomes a ``Session``."""
 
-    def __init__(self, *, port=0, address="0.0.0.0", domain=_std.AF_INET, client_input, client_connected=None,
-                 client_disconnected=None, client_error=None, client_flushed=None, client_pre_connect=None,
-                 client_filter=None, client_args=(), concurrency=-1, started=None, error=None) -> None:
-        given = dict(client_input=client_input, client_connected=client_connected,
+    def __init__(self, *, port: Service = 0, address: Host = "0.0.0.0", domain: Kind = _std.AF_INET,
+                 client_input: Handler, client_connected: Handler | None = None,
+                 client_disconnected: Handler | None = None, client_error: Handler | None = None,
+                 client_flushed: Handler | None = None, client_pre_connect: Handler | None = None,
+                 client_filter: Filter | None = None, client_args: tuple | list = (), concurrency: int = -1,
+                 started: Handler | None = None, error: Handler | None = None) -> None:
+        given: dict[str, Any] = dict(client_input=client_input, client_connected=client_connected,
                      client_disconnected=client_disconnected, client_error=client_error,
                      client_flushed=client_flushed, client_pre_connect=client_pre_connect, started=started,
                      error=error)
@@ -91,8 +98,9 @@ class TCPServer:
         self.concurrency = concurrency
         self.sessions: set[Session] = set()
         self.loop = Loop()
-        self._listener = SocketFactory(bind_address=address, bind_port=port, socket_domain=domain, reuse=True,
-                                       on_success=self._accepted, on_failure=self._listener_failed)
+        self._listener: SocketFactory | None = SocketFactory(
+            bind_address=address, bind_port=port, socket_domain=domain, reuse=True,
+            on_success=self._accepted, on_failure=self._listener_failed)
         if started is not None:
             self.loop.call_soon(started, self)
 
@@ -108,7 +116,7 @@ class TCPServer:
         return name[1] if isinstance(name, tuple) else None
 
     @property
-    def address(self):
+    def address(self) -> Any:
         return self._listener.getsockname() if self._listener is not None else None
 
     def set_concurrency(self, n: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import sys
 import warnings
+from typing import Any
 
 import greensock.fdwait
 import greensock.local  # noqa: F401
@@ -85,7 +86,7 @@ def is_object_patched(module_name: str, name: str) -> bool:
     return name in _saved.get(module_name, {})
 
 
-def get_original(module_name: str, item_name: str | list[str] | tuple[str, ...]):
+def get_original(module_name: str, item_name: str | list[str] | tuple[str, ...]) -> Any:
     """The value ``module_name.item_name`` had before patching (a list for a list of names)."""
     if isinstance(item_name, str):
         return _original(module_name, item_name)
@@ -228,7 +229,7 @@ def patch_thread() -> None:
         _patch(_thread, "start_new", gthread.start_new_thread)
     _patch(_thread, "_count", gthread.count)
     _patch(_thread, "_local", gthread.local)
-    _patch(_thread, "RLock", threading._PyRLock)  # noqa: SLF001 - the standard library's own name
+    _patch(_thread, "RLock", threading._PyRLock)  # type: ignore[attr-defined] # noqa: SLF001 - the standard library's own name
     _patch(threading, "Lock", gthread.Lock if sys.version_info >= (3, 13) else gthread.allocate_lock)
     if hasattr(_thread, "lock"):
         _patch(_thread, "lock", gthread.Lock)
@@ -247,7 +248,7 @@ def patch_thread() -> None:
         _patch(_thread, "_make_thread_handle", gthread.make_thread_handle)
         # Per green thread, so a dummy thread leaves ``_active`` when its greenlet ends.
         _patch(threading, "_thread_local_info", gthread.local())
-        original_shutdown = threading._thread_shutdown  # noqa: SLF001 - the standard library's own name
+        original_shutdown = threading._thread_shutdown  # type: ignore[attr-defined] # noqa: SLF001 - the standard library's own name
 
         def _thread_shutdown() -> None:
             gthread.join_nondaemon_threads()
@@ -308,7 +309,7 @@ def patch_queue() -> None:
         return
     import _queue
     import queue
-    pure = queue._PySimpleQueue  # noqa: SLF001 - the standard library's own name
+    pure = queue._PySimpleQueue  # type: ignore[attr-defined] # noqa: SLF001 - the standard library's own name
     _patch(queue, "SimpleQueue", pure, fresh=lambda module: module._PySimpleQueue)  # noqa: SLF001 - the standard library's own name
     _patch(_queue, "SimpleQueue", pure)
 

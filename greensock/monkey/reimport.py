@@ -8,9 +8,11 @@ patched and applies the same replacements as soon as the new module has run.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib.abc import Loader, MetaPathFinder
+from types import ModuleType
 
-_replacements: dict[str, dict[str, object]] = {}  # module name -> {attribute: apply(new module)}
+_replacements: dict[str, dict[str, Callable[[ModuleType], None]]] = {}  # module name -> {attribute: apply(new module)}
 
 
 def remember(module_name: str, name: str, apply) -> None:

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import time
+from typing import Any
 
 from ..hub import get_hub, sleep
 
@@ -56,7 +57,7 @@ def _run_worker(server, reuse_port_address) -> None:
         os._exit(status)
 
 
-def serve_processes(server, processes: int, reuse_port: bool = False) -> None:
+def serve_processes(server: Any, processes: int, reuse_port: bool = False) -> None:
     """Run ``server`` in ``processes`` forked workers until SIGTERM/SIGINT; supervise them.
 
     The workers share the parent's listening socket; with ``reuse_port=True`` each binds its
@@ -119,7 +120,7 @@ def serve_processes(server, processes: int, reuse_port: bool = False) -> None:
         server.close()
 
 
-def load_callable(spec: str):
+def load_callable(spec: str) -> Any:
     """``"module:name"`` (``name`` may be dotted) imported from the current directory."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:

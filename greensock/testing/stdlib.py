@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     if args.child:
-        run_child(*args.child, patched=not args.unpatched)
+        module, progress_path, skip_path = args.child
+        run_child(module, progress_path, skip_path, patched=not args.unpatched)
         return 0
     modules = [m if m.startswith("test_") else f"test_{m}" for m in (args.modules or DEFAULT_MODULES)]
     with ThreadPoolExecutor(args.jobs) as pool:

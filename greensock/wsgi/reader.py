@@ -72,12 +72,14 @@ class RequestReader:
 
     def on_url(self, url: bytes) -> None:
         request = self.current
+        assert request is not None  # the parser calls on_message_begin first
         request.url += url
         if len(request.url) > self.max_request_line:
             raise ProtocolError(414, "request line too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         request = self.current
+        assert request is not None  # the parser calls on_message_begin first
         request.headers.append((name, value))
         request.header_bytes += len(name) + len(value) + 4
         if len(request.headers) > self.max_headers:
@@ -94,6 +96,7 @@ class RequestReader:
 
     def on_headers_complete(self) -> None:
         request = self.current
+        assert request is not None  # the parser calls on_message_begin first
         parser = self.parser
         request.method = parser.get_method()
         request.version = parser.get_http_version()
@@ -106,11 +109,14 @@ class RequestReader:
 
     def on_body(self, body: bytes) -> None:
         request = self.current
+        assert request is not None  # the parser calls on_message_begin first
         if not request.discard:
             request.chunks.append(body)
 
     def on_message_complete(self) -> None:
-        self.current.complete = True
+        request = self.current
+        assert request is not None  # the parser calls on_message_begin first
+        request.complete = True
 
     # -- reading ---------------------------------------------------------------------------------
     def feed(self, data) -> None:
@@ -131,6 +137,7 @@ class RequestReader:
 
     def _fail(self, status: int, reason: str) -> None:
         request = self.current
+        assert request is not None  # the parser calls on_message_begin first
         if request is None or request.complete:
             request = Request()  # the error is in bytes after the last complete request
         request.error, request.error_reason = status, reason

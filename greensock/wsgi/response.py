@@ -20,7 +20,7 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _BAD_VALUE = re.compile(r"[\r\n\x00]")
 _HOP_BY_HOP = {"transfer-encoding", "keep-alive", "proxy-connection", "upgrade", "te", "trailer"}
 
-_date = [0, b""]
+_date: list = [0, b""]
 
 
 def http_date() -> bytes:

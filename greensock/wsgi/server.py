@@ -4,10 +4,19 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
 
-from ..server import StreamServer
+from ..server import Listener, SpawnPolicy, StreamServer
 from .connection import Connection, access_line
 from .filewrapper import FileWrapper
+from .reader import Request
+
+if TYPE_CHECKING:
+    from ssl import SSLContext  # imported for real only when a context is given
+
+# Where log lines go: a logger, or a file-like object written line by line.
+LogSink = logging.Logger | IO[str]
 
 _error_logger = logging.getLogger("greensock.wsgi")
 
@@ -37,9 +46,12 @@ def _sink(value, name: str, default):
 class WSGIServer(StreamServer):
     """Serve ``application`` (PEP 3333) on ``listener``; see ``docs/http.rst``."""
 
-    def __init__(self, listener, application, *, spawn="default", backlog=None, ssl_context=None, log="default",
-                 error_log="default", environ=None, keepalive_timeout: float = 5.0, header_timeout: float = 10.0,
-                 max_request_line: int = 8190, max_header_bytes: int = 65536, max_headers: int = 100) -> None:
+    def __init__(self, listener: Listener, application: Callable[..., Any], *, spawn: SpawnPolicy = "default",
+                 backlog: int | None = None, ssl_context: SSLContext | None = None,
+                 log: LogSink | str | None = "default", error_log: LogSink | str | None = "default",
+                 environ: dict[str, Any] | None = None, keepalive_timeout: float = 5.0,
+                 header_timeout: float = 10.0, max_request_line: int = 8190, max_header_bytes: int = 65536,
+                 max_headers: int = 100) -> None:
         if not callable(application):
             raise TypeError(f"application must be callable, not {type(application).__name__}")
         if environ is not None and not isinstance(environ, dict):
@@ -93,13 +105,13 @@ class WSGIServer(StreamServer):
         finally:
             self._connections.discard(connection)
 
-    def offer_websocket(self, environ: dict, connection: Connection, request) -> None:
+    def offer_websocket(self, environ: dict, connection: Connection, request: Request) -> None:
         """Put ``wsgi.websocket`` (and the raw socket for simple-websocket) into ``environ``."""
         from ..websocket import offer
         offer(environ, connection, request)
 
     # -- logs ----------------------------------------------------------------------------------------------
-    def log_access(self, address, request, status: int, length: int, duration: float) -> None:
+    def log_access(self, address: Any, request: Request, status: int, length: int, duration: float) -> None:
         sink = self.log
         if sink is None:
             return
@@ -109,7 +121,7 @@ class WSGIServer(StreamServer):
         else:
             sink.write(line + "\n")
 
-    def log_error(self, message: str, exc_info) -> None:
+    def log_error(self, message: str, exc_info: tuple | None) -> None:
         sink = self.error_log
         if sink is None:
             return
