@@ -7,12 +7,13 @@ from contextvars import copy_context
 from itertools import count
 from sys import _getframe
 from time import monotonic
-from types import MappingProxyType, TracebackType
+from types import FrameType, MappingProxyType, TracebackType
 from typing import Any, overload
 from weakref import ref
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
+from ._core.frames import GreenletFrames
 from .hub import TIMED_OUT, Callback, Timer, get_hub
 from .timeout import Timeout
 
@@ -22,7 +23,7 @@ _ids = count(1)
 _NO_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
 
-class Greenlet(greenlet):
+class Greenlet(GreenletFrames, greenlet):
     """A greenlet that remembers its result, can be joined, killed and linked."""
 
     value: Any
@@ -40,10 +41,8 @@ class Greenlet(greenlet):
         self.gr_context = copy_context()  # as asyncio tasks do: the spawner's context vars flow in
         spawner = getcurrent()
         self.spawner = ref(spawner) if isinstance(spawner, Greenlet) else None
-        caller = _getframe(1)
-        if caller.f_code in _SPAWN_CODES and caller.f_back is not None:  # spawn() etc.: one more level
-            caller = caller.f_back
-        self.spawned_at = (caller.f_code.co_filename, caller.f_lineno)
+        self.spawned_at = _spawn_site()
+
         if run is not None:
             if not callable(run):
                 raise TypeError(f"run must be callable, not {type(run).__name__}")
@@ -115,7 +114,9 @@ class Greenlet(greenlet):
         if self._start_handle is None and not self._done and not bool(self):
             self._start_handle = self._hub.call_later(seconds, self.switch)
 
-    def run(self) -> None:
+    # ``run`` (the greenlet's entry) and ``join`` are in ``GreenletFrames``.
+    def _execute(self) -> None:
+        """What ``run`` does: call the function and keep its outcome."""
         self._start_handle = None
         try:
             result = self._run(*self.args, **self.kwargs)
@@ -188,22 +189,7 @@ class Greenlet(greenlet):
             else:
                 spawn(callback, self)
 
-    # -- waiting ---------------------------------------------------------------------
-    def join(self, timeout: float | None = None) -> None:
-        """Wait until the greenlet finishes, or ``timeout`` seconds pass."""
-        if self._done:
-            return
-        hub = self._hub
-        switch = getcurrent().switch
-        self._links[switch] = (True, None)
-        deadline = None if timeout is None else monotonic() + timeout
-        try:
-            while not self._done:
-                if hub.park(None if deadline is None else max(0.0, deadline - monotonic())) is TIMED_OUT:
-                    return
-        finally:
-            self._links.pop(switch, None)
-
+    # -- waiting (``join`` is in ``GreenletFrames``) ------------------------------------
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """The return value; re-raises the greenlet's exception; Timeout if not ready."""
         if not self._done:
@@ -352,6 +338,21 @@ def killall(greenlets: Iterable[Greenlet], exception: type[BaseException] | Base
         wait(greenlets, timeout)
 
 
+def _spawn_site() -> tuple[str, int]:
+    """Where the greenlet being made was asked for: the nearest frame outside the spawning
+    helpers. (Compiled, the helpers have no frames of their own; a greenlet started by the
+    hub itself may have no Python caller at all.)"""
+    try:
+        frame: FrameType | None = _getframe(0)
+    except ValueError:  # compiled and called by the compiled hub: no Python frame at all
+        return ("<hub>", 0)
+    while frame is not None and frame.f_code in _SPAWN_CODES:
+        frame = frame.f_back
+    return ("<hub>", 0) if frame is None else (frame.f_code.co_filename, frame.f_lineno)
+
+
+
 # The helpers whose caller is where a greenlet was really spawned.
-_SPAWN_CODES = {spawn.__code__, spawn_later.__code__, Greenlet.spawn.__code__,
-                Greenlet.spawn_later.__code__}
+_SPAWN_CODES = {_spawn_site.__code__, Greenlet.__init__.__code__, spawn.__code__, spawn_later.__code__,
+                Greenlet.spawn.__code__, Greenlet.spawn_later.__code__}
+

@@ -16,27 +16,19 @@ from greenlet import greenlet
 
 from ._core.waitqueue import WaitQueue
 from .greenlet import Greenlet
-from .hub import Hub, all_hubs, current_hub, sleep
+from .hub import Hub, all_hubs, current_hub
 from .thread import Lock as ThreadLock
 
 __all__ = ["format_run_info", "print_run_info", "dump_on_signal"]
 
-_HUB_WAITS = {Hub.wait_readable.__code__: "read", Hub.wait_writable.__code__: "write"}
-
-
 def waiting_on(g: greenlet) -> str:
-    """What a parked greenlet waits for, read from its frames."""
+    """What a parked greenlet waits for: read from its frames where the waiting function is
+    Python in every build (a wait queue, a join, a thread lock), else asked of the hubs (an
+    fd, a timer, a loop turn)."""
     frame = g.gr_frame
     while frame is not None:
         code = frame.f_code
         local = frame.f_locals
-        if code in _HUB_WAITS:
-            return f"parked: waiting to {_HUB_WAITS[code]} fd {local['w'].fd}"
-        if code is Hub.wait_fds.__code__:
-            pairs = ", ".join(f"fd {fd} ({'read' if read else 'write'})" for fd, read in local.get("interest", ()))
-            return f"parked: waiting on {pairs}"
-        if code is sleep.__code__:
-            return f"parked: sleeping ({local.get('seconds')} s)"
         if code is WaitQueue.wait_until.__code__:
             owner = local["self"].owner
             return f"parked: waiting on {type(owner).__name__} {owner!r}"
@@ -44,9 +36,11 @@ def waiting_on(g: greenlet) -> str:
             return f"parked: joining {local['self']!r}"
         if code is ThreadLock.acquire.__code__:
             return "parked: acquiring a thread lock"
-        if code is Hub.turn.__code__:
-            return "parked: waiting for a loop turn"
         frame = frame.f_back
+    for hub in all_hubs():
+        what = hub.describe_wait(g)
+        if what is not None:
+            return f"parked: {what}"
     return "parked"
 
 

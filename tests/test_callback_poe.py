@@ -7,7 +7,7 @@ import pytest
 from callback_helpers import Recorder, wait_for
 
 import greensock
-from greensock.callback import LineFilter, SocketFactory, StreamFilter, TCPClient, TCPServer
+from greensock.callback import LineFilter, RecordTooLong, SocketFactory, StreamFilter, TCPClient, TCPServer
 
 
 def closed_port():
@@ -194,9 +194,15 @@ def test_line_filter_max_length_discards_the_record():
     with pytest.raises(ValueError):
         f.get(b"123456")
     assert f.get(b"78\nok\n") == ["ok"]
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(RecordTooLong) as info:
         f.get(b"fine\ntoolong\nnext\n")
-    assert info.value.records == ["fine", "next"]
+    assert isinstance(info.value, ValueError) and info.value.records == ["fine", "next"]
+
+
+def test_line_filter_refuses_a_bad_regexp_naming_it():
+    with pytest.raises(ValueError, match="input_regexp"):
+        LineFilter(input_regexp=b"(")
+
 
 
 def test_stream_filter():

@@ -2,6 +2,7 @@
 import contextvars
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -144,7 +145,8 @@ def test_run_info_shows_what_each_greenlet_waits_for(poller):
     text = "\n".join(greensock.util.format_run_info())
     assert "'reader-x'" in text and f"waiting to read fd {a.fileno()}" in text
     assert "'waiter-x'" in text and "waiting on Event" in text
-    assert "'napper-x'" in text and "sleeping (30 s)" in text and "greensock.sleep(30)" in text
+    assert "'napper-x'" in text and re.search(r"sleeping \((29\.\d|30\.0) s left\)", text)
+    assert "greensock.sleep(30)" in text
     assert "hub: poller " + poller in text and "running (this greenlet)" in text
     greensock.killall(greenlets)
     a.close()
@@ -185,7 +187,8 @@ def test_signal_dump_prints_run_info():
         greensock.sleep(0.05)
     """)
     assert out.returncode == 0, out.stderr
-    assert "'stuck-one'" in out.stderr and "sleeping (30 s)" in out.stderr and "hub: poller" in out.stderr
+    assert "'stuck-one'" in out.stderr and re.search(r"sleeping \((29\.\d|30\.0) s left\)", out.stderr)
+    assert "hub: poller" in out.stderr
     with pytest.raises(TypeError, match="signum"):
         greensock.util.dump_on_signal("USR1")
 

@@ -22,17 +22,15 @@ from greenlet import getcurrent, greenlet
 
 from ..exceptions import BlockingSwitchOutError, ConcurrentObjectUseError, LoopExit
 from .fdstate import HANGUP, CallbackWaiter, FdState, SharedWaiters
+from .frames import HubFrames
 from .poller import make_poller
-from .timers import ARGS, CB_ARGS, CB_FN, FN, WHEN, Callback, Timer, TimerHeap
+from .timers import ARGS, CB_ARGS, CB_FN, FN, TIMED_OUT, WHEN, Callback, Timer, TimerHeap
 from .wakeup import Wakeup
 
 __all__ = ["Hub", "get_hub", "set_hub", "current_hub", "sleep", "TIMED_OUT"]
 
 # The ready queue runs at most this long per turn before the poller gets a look.
 CALLBACK_BUDGET = 0.005
-
-# What ``Hub.park`` returns when its timeout ran out.
-TIMED_OUT = type("TimedOut", (), {"__repr__": lambda self: "TIMED_OUT", "__slots__": ()})()
 
 _tls = _local()
 _hubs: WeakSet = WeakSet()  # every live hub, for the operations tools
@@ -64,7 +62,7 @@ def report_error(context: Any, exc_type: type[BaseException], exc: BaseException
     error_log.error("%s failed with %s", what, exc_type.__name__, exc_info=(exc_type, exc, tb))
 
 
-class Hub(greenlet):
+class Hub(HubFrames, greenlet):
     """Runs the event loop for the greenlets of one thread.
 
     Other greenlets park by switching to the hub; the hub switches back to them when
@@ -409,8 +407,8 @@ class Hub(greenlet):
                 except BaseException:
                     self.handle_error(waiter, *sys.exc_info())
 
-    # -- the loop -------------------------------------------------------------------------------
-    def run(self) -> None:
+    # -- the loop (``run``, the greenlet's entry, is in ``HubFrames``) ---------------------------
+    def _run_loop(self) -> None:
         while True:
             try:
                 self._loop()
@@ -549,6 +547,25 @@ class Hub(greenlet):
         main = self.parent
         if main and getcurrent() is self:
             main.throw(exc)
+
+    def describe_wait(self, g: greenlet) -> str | None:
+        """What ``g`` waits for in this hub: an fd, a timer or a loop turn (None if none of
+        these). For run reports; it searches the hub's records, so it is not for hot paths."""
+        waits = [(w.fd, read) for w in self._states.values()
+                 for waiter, read in ((w.reader, True), (w.writer, False))
+                 if waiter is g or (type(waiter) is SharedWaiters and g in waiter)]
+        if len(waits) == 1:
+            return f"waiting to {'read' if waits[0][1] else 'write'} fd {waits[0][0]}"
+        if waits:
+            return "waiting on " + ", ".join(f"fd {fd} ({'read' if read else 'write'})" for fd, read in waits)
+        if any(entry[0] is g for entry in self._turn_waiters):
+            return "waiting for a loop turn"
+        switch = g.switch
+        for t in self._timers.heap:
+            if t[FN] == switch:
+                left = max(0.0, t[WHEN] - monotonic())
+                return f"sleeping ({left:.1f} s left)" if not t[ARGS] else f"waiting, {left:.1f} s to its timeout"
+        return None
 
     def _describe_block(self) -> str:
         """Say where the main greenlet is parked, for the LoopExit message."""
@@ -715,12 +732,14 @@ def _time_out(g: greenlet, exc) -> None:
 
 
 def _qualname(frame) -> str:
+    """``Class.method`` named by the instance's class (mixins hold some methods), else the
+    function's qualified name."""
     code = frame.f_code
-    name = getattr(code, "co_qualname", None)  # Python 3.11+
-    if name is None:
-        owner = frame.f_locals.get("self")
-        name = f"{type(owner).__name__}.{code.co_name}" if owner is not None else code.co_name
-    return name
+    owner = frame.f_locals.get("self")
+    if owner is not None and callable(getattr(type(owner), code.co_name, None)):
+        return f"{type(owner).__name__}.{code.co_name}"
+    return getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
+
 
 
 def get_hub() -> Hub:

@@ -23,6 +23,9 @@ CB_FN, CB_ARGS = 0, 1
 # once popped), and whether it keeps the loop alive.
 WHEN, SEQ, FN, ARGS, HEAP, REF = range(6)
 
+# What ``Hub.park`` returns when its timeout ran out.
+TIMED_OUT = type("TimedOut", (), {"__repr__": lambda self: "TIMED_OUT", "__slots__": ()})()
+
 
 class _Handle(list):
     """Hashable by identity, so handles can live in sets. (No ``__eq__`` override: that

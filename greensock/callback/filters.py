@@ -43,7 +43,11 @@ class LineFilter:
         self._output = self._to_bytes(output_literal, "output_literal")
         if input_regexp is not None:
             pattern = self._to_bytes(input_regexp, "input_regexp")
-            self._regexp = re.compile(pattern)
+            try:
+                self._regexp = re.compile(pattern)
+            except re.error as e:
+                raise ValueError(f"input_regexp is not a regular expression: {e}") from e
+
             self._split_pair = None
         elif input_literal is not None:
             self._regexp = re.compile(re.escape(self._to_bytes(input_literal, "input_literal")))
