@@ -1,6 +1,7 @@
 """greensock: concurrent network programs in plain synchronous style, on greenlets."""
 from greenlet import GreenletExit, getcurrent
 
+from . import compiled  # noqa: F401 - first: GREENSOCK_PURE_PYTHON must act before the hot modules load
 from .exceptions import BlockingSwitchOutError, ConcurrentObjectUseError, LoopExit
 from .greenlet import Greenlet, joinall, killall, spawn, spawn_later, wait, wait_iter
 from .hub import Hub, current_hub, get_hub, set_hub, sleep

@@ -81,6 +81,11 @@ class Greenlet(GreenletFrames, greenlet):
             return "scheduled"
         return "running" if bool(self) else "unstarted"
 
+    @property
+    def function(self) -> Callable[..., Any]:
+        """What the greenlet runs: the ``run`` it was given, or its class's ``_run``."""
+        return self._run
+
     # -- state -----------------------------------------------------------------------
     @property
     def dead(self) -> bool:
@@ -114,9 +119,8 @@ class Greenlet(GreenletFrames, greenlet):
         if self._start_handle is None and not self._done and not bool(self):
             self._start_handle = self._hub.call_later(seconds, self.switch)
 
-    # ``run`` (the greenlet's entry) and ``join`` are in ``GreenletFrames``.
-    def _execute(self) -> None:
-        """What ``run`` does: call the function and keep its outcome."""
+    # ``join`` is in ``GreenletFrames``.
+    def run(self) -> None:
         self._start_handle = None
         try:
             result = self._run(*self.args, **self.kwargs)

@@ -13,12 +13,13 @@ the frame that thread is executing.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
 import traceback
 from _thread import get_ident
-from types import FrameType
+from types import CodeType, FrameType
 
 from .greenlet import Greenlet
 from .hub import Hub, all_hubs
@@ -79,12 +80,20 @@ def describe_running(frame: FrameType) -> str:
     code = outer.f_code
     if code in _RUN_CODES:
         return "the hub greenlet itself (a callback, timer or fd callback)"
-    if code is _GREENLET_RUN:
-        g = outer.f_locals.get("self")
-        if isinstance(g, Greenlet):
-            file, line = g.spawned_at
-            return f"greenlet {g.name!r} (spawned at {file}:{line})"
+    g = outer.f_locals.get("self") if code is _GREENLET_RUN else _running_greenlet_of(code)
+    if isinstance(g, Greenlet):
+        file, line = g.spawned_at
+        return f"greenlet {g.name!r} (spawned at {file}:{line})"
     return f"a greenlet running {code.co_qualname if hasattr(code, 'co_qualname') else code.co_name}()"
+
+
+def _running_greenlet_of(code: CodeType) -> Greenlet | None:
+    """The running Greenlet whose function's code is ``code``, if exactly one: compiled,
+    ``Greenlet.run`` has no frame, so the outermost frame is the function itself."""
+    found = [g for g in gc.get_objects()
+             if isinstance(g, Greenlet) and g and g.gr_frame is None
+             and getattr(g.function, "__code__", None) is code]
+    return found[0] if len(found) == 1 else None
 
 
 def _busy(hub: Hub) -> bool:

@@ -2,10 +2,10 @@
 
 Compiled functions have no frames. The blocking monitor, the run report and the
 ``LoopExit`` message tell what a greenlet is doing from its frames: the hub's loop, a
-``Greenlet`` running its function, a greenlet joining another. Those methods live here,
-in a module that is never compiled, as mixins of ``Hub`` and ``Greenlet``; what they call
-is compiled. Each costs one frame per greenlet (or per join), not per switch. (``self``
-is typed ``Any``: these are halves of classes defined elsewhere.)
+greenlet joining another. Those methods live here, in a module that is never compiled, as
+mixins of ``Hub`` and ``Greenlet``; what they call is compiled. Each costs one frame per
+hub or per join, not per switch. (``self`` is typed ``Any``: these are halves of classes
+defined elsewhere.)
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ class HubFrames:
 
 
 class GreenletFrames:
-    """``Greenlet.run`` (a greenlet's outermost frame) and ``Greenlet.join``."""
-
-    def run(self: Any) -> None:
-        self._execute()
+    """``Greenlet.join``, whose frame the run report reads. (``Greenlet.run`` is compiled: a
+    Python frame there would cost every greenlet its own frame stack, even one that runs a
+    C function; the monitor finds a running Greenlet by its function instead.)"""
 
     def join(self: Any, timeout: float | None = None) -> None:
         """Wait until the greenlet finishes, or ``timeout`` seconds pass."""
