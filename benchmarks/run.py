@@ -2,6 +2,8 @@
 
     python benchmarks/run.py [--quick] [--rounds N] [--seconds S] [--only NAME ...]
 
+greensock runs compiled where its optional build compiled it; the entries marked "(pure
+Python)" run the same servers with GREENSOCK_PURE_PYTHON=1.
 Servers run pinned to CPU 0 and the C load generator to CPU 1 (when there are two).
 Servers are interleaved in rounds (A B C ... A B C ...) and each figure is the median
 over rounds. Results go to benchmarks/results/latest.json and latest.png.
@@ -32,6 +34,9 @@ SERVERS = {
     "greensock accept+spawn": ("greensock_spawn.py", None),
     "greensock callback Stream": ("greensock_callback.py", None),
     "greensock EventSocket": ("greensock_eventsocket.py", None),
+    "greensock StreamServer (pure Python)": ("greensock_streamserver.py", None),
+    "greensock callback Stream (pure Python)": ("greensock_callback.py", None),
+    "greensock EventSocket (pure Python)": ("greensock_eventsocket.py", None),
     "gevent StreamServer": ("gevent_streamserver.py", "gevent"),
     "eventlet": ("eventlet_server.py", "eventlet"),
     "asyncio protocol": ("asyncio_protocol.py", None),
@@ -42,7 +47,13 @@ SERVERS = {
     "trio": ("trio_server.py", "trio"),
     "C epoll": ("c_epoll", None),
 }
-MICRO_LIBS = ["greensock", "gevent", "eventlet", "asyncio", "uvloop", "trio"]
+MICRO_LIBS = ["greensock", "greensock (pure Python)", "gevent", "eventlet", "asyncio", "uvloop", "trio"]
+PURE = " (pure Python)"
+
+
+def environment(name: str) -> dict:
+    """The environment a server or microbenchmark runs in: "(pure Python)" ones without the compiled modules."""
+    return {**os.environ, "GREENSOCK_PURE_PYTHON": "1"} if name.endswith(PURE) else dict(os.environ)
 MICRO_OPS = ["switch", "spawn", "timers", "queue"]
 
 
@@ -79,7 +90,7 @@ def start_server(name: str, pin: list[str]) -> tuple[subprocess.Popen, int]:
         cmd = [str(BIN / "c_epoll"), str(port)]
     else:
         cmd = [sys.executable, str(HERE / "servers" / script), str(port)]
-    proc = subprocess.Popen(pin + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(pin + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment(name))
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -175,8 +186,8 @@ def run_micro(libs, rounds, pin) -> dict:
     for _ in range(rounds):
         for op in MICRO_OPS:
             for lib in libs:
-                res = subprocess.run(pin + [sys.executable, str(HERE / "micro.py"), lib, op], capture_output=True,
-                                     text=True, timeout=300)
+                res = subprocess.run(pin + [sys.executable, str(HERE / "micro.py"), lib.removesuffix(PURE), op],
+                                     capture_output=True, text=True, timeout=300, env=environment(lib))
                 value = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else "null"
                 if value != "null":
                     out[op][lib].append(float(value))
@@ -198,11 +209,12 @@ def table(echo: dict, micro: dict, rss: dict) -> str:
                          f"| {r['p50_us']} | {r['p99_us']} |")
     if micro:
         lines += ["\n### Microbenchmarks (operations per second, median)\n",
-                  "| operation | " + " | ".join(micro[MICRO_OPS[0]]) + " | greensock vs gevent |",
-                  "|---|" + "---:|" * (len(micro[MICRO_OPS[0]]) + 1)]
+                  "| operation | " + " | ".join(micro[MICRO_OPS[0]]) + " | greensock vs gevent | pure vs gevent |",
+                  "|---|" + "---:|" * (len(micro[MICRO_OPS[0]]) + 2)]
         for op, per in micro.items():
             cells = " | ".join(f"{v:,.0f}" if v else "-" for v in per.values())
-            lines.append(f"| {op} | {cells} | {ratio(per.get('greensock'), per.get('gevent'))} |")
+            lines.append(f"| {op} | {cells} | {ratio(per.get('greensock'), per.get('gevent'))} "
+                         f"| {ratio(per.get('greensock' + PURE), per.get('gevent'))} |")
     if rss:
         lines += ["\n### Server memory per idle connection (bytes)\n", "| server | bytes |", "|---|---:|"]
         for name, v in sorted(rss.items(), key=lambda kv: kv[1] or 1e18):
@@ -253,7 +265,7 @@ def main() -> None:
     echo = run_echo(servers, rounds, seconds, warmup, pin_server, pin_load)
     micro = {}
     if not args.no_micro:
-        libs = [lib for lib in MICRO_LIBS if available(None if lib in ("greensock", "asyncio") else lib)]
+        libs = [lib for lib in MICRO_LIBS if available(None if lib.startswith(("greensock", "asyncio")) else lib)]
         micro = run_micro(libs, rounds, pin_server)
     rss = {}
     for name in servers:

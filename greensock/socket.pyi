@@ -1,4 +1,6 @@
 """Types of the cooperative ``socket`` drop-in: the standard module's, plus what it adds."""
+from __future__ import annotations
+
 import socket as _std
 from socket import _GLOBAL_DEFAULT_TIMEOUT as _GLOBAL_DEFAULT_TIMEOUT
 from socket import SocketIO as SocketIO
