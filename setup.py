@@ -17,6 +17,10 @@ COMPILED = [
     "greensock/_core/hub.py",
     "greensock/greenlet.py",
     "greensock/socket.py",
+    "greensock/callback/fdwatcher.py",
+    "greensock/callback/stream.py",
+    "greensock/callback/dangaloop.py",
+    "greensock/callback/eventsocket.py",
 ]
 # The compiled code behaves as the Python code does: annotations are not C types, functions
 # are real bound methods with signatures, and keyword arguments work everywhere.

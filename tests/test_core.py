@@ -23,7 +23,7 @@ def test_timer_heap_orders_by_deadline_then_creation():
     a = heap.add(0, print, ("a",))
     b = heap.add(0, print, ("b",))
     assert heap.next_deadline() == a.when
-    due = heap.pop_due(a.when + 1)
+    due = heap.pop_due(int((a.when + 1) * 1e9))
     assert due == [a, b] and len(heap) == 1 and heap.next_deadline() == late.when
 
 
@@ -38,7 +38,7 @@ def test_timer_heap_counts_live_referenced_timers():
     assert heap.refs == 1 and len(heap) == 2
     t2.cancel()  # an unref'd timer's cancel does not touch refs
     assert heap.refs == 1
-    assert heap.pop_due(t3.when) == [t3] and heap.refs == 0
+    assert heap.pop_due(int(t3.when * 1e9) + 1) == [t3] and heap.refs == 0
     t3.cancel()  # after it left the heap: nothing to count
     assert heap.refs == 0 and t3[FN] is None and t3[REF]
 

@@ -12,8 +12,7 @@ import sys
 from _thread import _local, get_ident
 from collections import deque
 from collections.abc import Callable
-from heapq import heappush
-from time import monotonic, perf_counter
+from time import monotonic, monotonic_ns, perf_counter
 from types import MethodType, TracebackType
 from typing import Any
 from weakref import WeakMethod, WeakSet
@@ -109,11 +108,7 @@ class Hub(HubFrames, greenlet):
     def call_later(self, seconds: float, fn: Callable[..., Any], *args: Any) -> Timer:
         """Run ``fn(*args)`` in the hub after ``seconds``; the handle has ``cancel()`` and
         ``unref()`` (fire on time, but do not keep the loop alive)."""
-        timers = self._timers
-        t = Timer((monotonic() + (seconds if seconds > 0 else 0.0), timers.seq(), fn, args, timers, True))
-        heappush(timers.heap, t)
-        timers.refs += 1
-        return t
+        return self._timers.add(seconds, fn, args)
 
     def at_turn_end(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` in the hub once, when the current loop turn ends.
@@ -471,9 +466,9 @@ class Hub(HubFrames, greenlet):
                             g.switch()
                         except BaseException:
                             self.handle_error(g, *sys.exc_info())
-            if heap and heap[0][WHEN] <= monotonic():
+            if heap and heap[0] <= monotonic_ns():
                 progress = True
-                for t in timers.pop_due(monotonic()):
+                for t in timers.pop_due(monotonic_ns()):
                     fn = t[FN]
                     if fn is None:
                         continue  # cancelled by an earlier timer of this batch
@@ -561,7 +556,7 @@ class Hub(HubFrames, greenlet):
         if any(entry[0] is g for entry in self._turn_waiters):
             return "waiting for a loop turn"
         switch = g.switch
-        for t in self._timers.heap:
+        for t in self._timers:
             if t[FN] == switch:
                 left = max(0.0, t[WHEN] - monotonic())
                 return f"sleeping ({left:.1f} s left)" if not t[ARGS] else f"waiting, {left:.1f} s to its timeout"

@@ -10,27 +10,24 @@ the live referenced timers, so the hub knows in O(1) whether any real work is pe
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heapify, heappop, heappush
-from itertools import count
-from time import monotonic
+from time import monotonic_ns
 from typing import Any
 
 # Callback fields.
 CB_FN, CB_ARGS = 0, 1
-# Timer fields: deadline, creation order (breaks ties, so fields after it are never
-# compared), function (None once cancelled or run), arguments, the heap it is in (None
-# once popped), and whether it keeps the loop alive.
-WHEN, SEQ, FN, ARGS, HEAP, REF = range(6)
+# Timer fields: deadline, function (None once cancelled or run), arguments, the heap it is
+# in (None once popped), and whether it keeps the loop alive.
+WHEN, FN, ARGS, HEAP, REF = range(5)
 
 # What ``Hub.park`` returns when its timeout ran out.
 TIMED_OUT = type("TimedOut", (), {"__repr__": lambda self: "TIMED_OUT", "__slots__": ()})()
 
 
 class _Handle(list):
-    """Hashable by identity, so handles can live in sets. (No ``__eq__`` override: that
-    would replace list's C comparison slot and slow every heap operation. A Timer carries
-    a unique sequence number, so value equality already means identity.)"""
+    """Hashable by identity, so handles can live in sets. (The heap orders deadlines, not
+    handles, so handles are never compared for order.)"""
 
     __slots__ = ()
     __hash__ = object.__hash__  # type: ignore[assignment] # list's is None: unhashable
@@ -54,7 +51,7 @@ class Callback(_Handle):
 
 
 class Timer(_Handle):
-    """``[when, seq, fn, args, heap, ref]`` in the timer heap; ``cancel()`` stops it."""
+    """``[when, fn, args, heap, ref]`` in the timer heap; ``cancel()`` stops it."""
 
     __slots__ = ()
 
@@ -94,73 +91,120 @@ class Timer(_Handle):
 
 
 class TimerHeap:
-    """Timers ordered by deadline (then creation order); cancelled ones are dropped when
-    they reach the top. When more than half of a large heap is cancelled (socket
-    timeouts that never fire), the heap is rebuilt in place so memory stays bounded.
+    """Timers ordered by deadline, then creation order.
 
-    ``heap`` is the list itself (the hub reads its top); ``refs`` counts the live timers
-    that keep the loop alive.
+    ``heap`` holds the distinct deadlines as integer nanoseconds on the monotonic clock
+    (ints compare cheaply, and hash to themselves, unlike nearby floats) and ``buckets``
+    maps each to its timer, or to a list of its timers in creation order when several
+    share it. Cancelled timers stay until their deadline reaches the top; when more than
+    half of a large set is cancelled (socket timeouts that never fire), both are rebuilt so
+    memory stays bounded. ``refs`` counts the live timers that keep the loop alive.
     """
 
-    __slots__ = ("heap", "seq", "refs", "ncancelled")
+    __slots__ = ("heap", "buckets", "count", "refs", "ncancelled")
 
     def __init__(self) -> None:
-        self.heap: list = []
-        self.seq = count().__next__
+        self.heap: list[int] = []
+        self.buckets: dict[int, Timer | list[Timer]] = {}
+        self.count = 0  # timers held, cancelled ones included
         self.refs = 0
         self.ncancelled = 0
 
     def __len__(self) -> int:
-        return len(self.heap) - self.ncancelled
+        return self.count - self.ncancelled
+
+    def __iter__(self) -> Iterator[Timer]:
+        """Every timer still held (cancelled ones included), by deadline bucket."""
+        for held in list(self.buckets.values()):
+            if type(held) is Timer:
+                yield held
+            else:
+                yield from held
 
     def add(self, seconds: float, fn, args: tuple, ref: bool = True) -> Timer:
         """Schedule ``fn(*args)`` after ``seconds`` (a negative delay means now)."""
-        t = Timer((monotonic() + (seconds if seconds > 0 else 0.0), self.seq(), fn, args, self, ref))
-        heappush(self.heap, t)
+        key = monotonic_ns() + (int(seconds * 1e9) if seconds > 0 else 0)
+        t = Timer((key * 1e-9, fn, args, self, ref))
+        buckets = self.buckets
+        held = buckets.get(key)
+        if held is None:
+            buckets[key] = t
+            heappush(self.heap, key)
+        elif type(held) is Timer:
+            buckets[key] = [held, t]
+        else:
+            held.append(t)
+        self.count += 1
         if ref:
             self.refs += 1
         return t
 
     def cancelled(self, ref: bool) -> None:
-        """A timer still in the heap was cancelled (called by ``Timer.cancel``)."""
+        """A timer still held was cancelled (called by ``Timer.cancel``)."""
         if ref:
             self.refs -= 1
         self.ncancelled += 1
-        heap = self.heap
-        if self.ncancelled > 64 and self.ncancelled * 2 > len(heap):
-            heap[:] = [t for t in heap if t[FN] is not None]
-            heapify(heap)
-            self.ncancelled = 0
+        if self.ncancelled > 64 and self.ncancelled * 2 > self.count:
+            self._compact()
+
+    def _compact(self) -> None:
+        buckets: dict[int, Timer | list[Timer]] = {}
+        for key, held in self.buckets.items():
+            if type(held) is Timer:
+                if held[FN] is not None:
+                    buckets[key] = held
+            else:
+                live = [t for t in held if t[FN] is not None]
+                if live:
+                    buckets[key] = live[0] if len(live) == 1 else live
+        self.buckets = buckets
+        self.heap[:] = buckets
+        heapify(self.heap)
+        self.count -= self.ncancelled
+        self.ncancelled = 0
 
     def next_deadline(self) -> float | None:
-        """The earliest live deadline, dropping cancelled timers at the top."""
+        """The earliest live deadline (``time.monotonic()`` seconds), dropping deadlines
+        whose timers were all cancelled."""
         heap = self.heap
+        buckets = self.buckets
         while heap:
-            top = heap[0]
-            if top[FN] is not None:
-                return top[WHEN]
+            key = heap[0]
+            held = buckets[key]
+            group = (held,) if type(held) is Timer else held
+            for t in group:
+                if t[FN] is not None:
+                    return key * 1e-9
             heappop(heap)
-            self.ncancelled -= 1
+            del buckets[key]
+            self.count -= len(group)
+            self.ncancelled -= len(group)
         return None
 
-    def pop_due(self, now: float) -> list:
-        """Remove and return the live timers whose deadline has passed, in order."""
+    def pop_due(self, now_ns: int) -> list:
+        """Remove and return the live timers due by ``now_ns`` (``time.monotonic_ns()``), in order."""
         heap = self.heap
+        buckets = self.buckets
         due = []
-        while heap and heap[0][WHEN] <= now:
-            t = heappop(heap)
-            if t[FN] is None:
-                self.ncancelled -= 1
-            else:
-                t[HEAP] = None  # out of the heap: a late cancel() must not count
-                if t[REF]:
-                    self.refs -= 1
-                due.append(t)
+        while heap and heap[0] <= now_ns:
+            held = buckets.pop(heappop(heap))
+            group = (held,) if type(held) is Timer else held
+            self.count -= len(group)
+            for t in group:
+                if t[FN] is None:
+                    self.ncancelled -= 1
+                else:
+                    t[HEAP] = None  # out of the heap: a late cancel() must not count
+                    if t[REF]:
+                        self.refs -= 1
+                    due.append(t)
         return due
 
     def clear(self) -> None:
-        for t in self.heap:
+        for t in self:
             t[HEAP] = None
         self.heap.clear()
+        self.buckets.clear()
+        self.count = 0
         self.refs = 0
         self.ncancelled = 0
