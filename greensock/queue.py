@@ -60,11 +60,12 @@ class Queue:
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """Add ``item``; while full, wait (or raise Full if not blocking / timed out)."""
-        if not self._has_room():
+        if self.maxsize is not None and not self._has_room():
             if not block or not self._putters.wait_until(self._has_room, timeout):
                 raise Full
         self._put(item)
-        self._getters.notify()
+        if self._getters.links:  # checked here: most puts find no one waiting
+            self._getters.notify()
 
     def put_nowait(self, item: Any) -> None:
         self.put(item, False)
@@ -75,7 +76,8 @@ class Queue:
             if not block or not self._getters.wait_until(self._has_items, timeout):
                 raise Empty
         item = self._get()
-        self._putters.notify()
+        if self._putters.links:
+            self._putters.notify()
         return item
 
     def get_nowait(self) -> Any:

@@ -20,16 +20,16 @@ from .timers import Callback
 class WaitQueue:
     """FIFO of callbacks ``callback(owner)`` run while ``condition()`` is true."""
 
-    __slots__ = ("_owner", "_condition", "_links", "_scheduled")
+    __slots__ = ("_owner", "_condition", "links", "_scheduled")
 
     def __init__(self, owner, condition) -> None:
         self._owner = owner
         self._condition = condition
-        self._links: dict = {}
+        self.links: dict = {}  # the waiting callbacks, in order (others only read it)
         self._scheduled: Callback | None = None
 
     def __len__(self) -> int:
-        return len(self._links)
+        return len(self.links)
 
     @property
     def owner(self):
@@ -40,21 +40,21 @@ class WaitQueue:
         """Call ``callback(owner)`` in the hub once the condition holds (once)."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-        self._links[callback] = None
+        self.links[callback] = None
         if self._condition():
             self.notify()
 
     def unlink(self, callback) -> None:
-        self._links.pop(callback, None)
+        self.links.pop(callback, None)
 
     def notify(self) -> None:
         """Schedule a wake-up round in the hub (once, however often it is called)."""
-        if self._links and self._scheduled is None:
+        if self.links and self._scheduled is None:
             self._scheduled = get_hub().run_callback(self._wake)
 
     def _wake(self) -> None:
         self._scheduled = None
-        links = self._links
+        links = self.links
         condition = self._condition
         owner = self._owner
         while links and condition():
@@ -71,7 +71,7 @@ class WaitQueue:
             return True
         hub = get_hub()
         link = getcurrent().switch
-        links = self._links
+        links = self.links
         deadline = None if timeout is None else monotonic() + timeout
         try:
             while True:
