@@ -27,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run import cpus, free_port  # noqa: E402 - the echo benchmark's helpers, beside this file
+from run import cpus, environment, free_port  # noqa: E402 - the echo benchmark's helpers, beside this file
 
 SERVERS_DIR = HERE / "http_servers"
 RESULTS = HERE / "results"
@@ -37,6 +37,7 @@ PY = sys.executable
 # name: (command with {port}, python module it needs)
 SERVERS = {
     "greensock WSGIServer": ([PY, "greensock_wsgi.py", "{port}"], "httptools"),
+    "greensock WSGIServer (pure Python)": ([PY, "greensock_wsgi.py", "{port}"], "httptools"),
     "gevent pywsgi": ([PY, "gevent_pywsgi.py", "{port}"], "gevent"),
     "gevent pywsgi +NODELAY": ([PY, "gevent_pywsgi.py", "{port}", "--nodelay"], "gevent"),
     "gunicorn gevent worker": ([PY, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", "127.0.0.1:{port}",
@@ -109,7 +110,7 @@ def run_one(name: str, seconds: int, server_pin: list[str], client_pin: list[str
     log = tempfile.TemporaryFile()  # not a pipe: a server that logs must never block on it
     proc = subprocess.Popen(server_pin + [c.format(port=port) for c in command], cwd=SERVERS_DIR,
                             stdout=subprocess.DEVNULL, stderr=log,
-                            env=dict(os.environ, PYTHONPATH=f"{SERVERS_DIR}{os.pathsep}{HERE.parent}"))
+                            env=dict(environment(name), PYTHONPATH=f"{SERVERS_DIR}{os.pathsep}{HERE.parent}"))
     try:
         wait_listening(port, proc, log)
         url = f"http://127.0.0.1:{port}/"

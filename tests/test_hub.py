@@ -223,7 +223,23 @@ def test_loop_exit_names_the_wait_and_hub_stays_usable():
     assert "VALUE 42" in r.stdout
 
 
+def test_loop_exit_names_the_callers_line_in_either_build():
+    # joinall is compiled in the compiled build (no frame of its own): the message still
+    # names the line of the program that is stuck.
+    r = run_script("""
+        import greensock
+        from greensock.queue import Queue
+        g = greensock.spawn(Queue().get)
+        try:
+            greensock.joinall([g])
+        except greensock.LoopExit as e:
+            print("LOOPEXIT", e)
+    """)
+    assert "LOOPEXIT the main greenlet waits in " in r.stdout and "<string>:6" in r.stdout, r.stdout + r.stderr
+
+
 def test_loop_exit_when_joining_a_stuck_greenlet():
+
     r = run_script("""
         import greensock
         from greensock.queue import Queue

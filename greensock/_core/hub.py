@@ -565,17 +565,17 @@ class Hub(HubFrames, greenlet):
     def _describe_block(self) -> str:
         """Say where the main greenlet is parked, for the LoopExit message."""
         frame = self.parent.gr_frame
-        inner = None
-        while frame is not None:
-            path = os.path.abspath(frame.f_code.co_filename)
-            if path.startswith(_PACKAGE_DIR + os.sep):
-                inner = frame
-            elif inner is not None:
-                where = f"{_qualname(inner)}() called at {frame.f_code.co_filename}:{frame.f_lineno}"
-                break
+        inner = None  # the outermost of the innermost run of greensock frames
+        while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+            inner = frame
             frame = frame.f_back
-        else:
+        if frame is None:
             where = "a switch to the hub"
+        elif inner is None:  # greensock's compiled functions have no frames
+            where = f"a switch to the hub from {frame.f_code.co_filename}:{frame.f_lineno}"
+        else:
+            where = f"{_qualname(inner)}() called at {frame.f_code.co_filename}:{frame.f_lineno}"
+
         return (f"the main greenlet waits in {where}, but nothing can wake it: "
                 "no greenlet is runnable, no fd is watched and no timer is pending")
 
