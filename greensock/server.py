@@ -85,6 +85,10 @@ class BaseServer:
     """What both servers share: listener, spawn policy, start/stop/serve_forever."""
 
     socket_type = gsocket.SOCK_STREAM
+    # Each kind of server binds its own kind of socket and runs its own receiving loop.
+    _make_socket: Callable[[Any], gsocket.socket]
+    _serve: Callable[[], None]
+
 
     def __init__(self, listener: Listener, handle: Callable, spawn: SpawnPolicy = "default") -> None:
         if not callable(handle):
@@ -124,13 +128,6 @@ class BaseServer:
         if self.socket is None:
             self.socket = self._make_socket(self._address)
 
-    def _make_socket(self, address: Any) -> gsocket.socket:
-        """Each kind of server binds its own kind of socket."""
-        raise NotImplementedError
-
-    def _serve(self) -> None:
-        """Each kind of server has its own receiving loop, run in the server's greenlet."""
-        raise NotImplementedError
 
     def start(self) -> None:
         """Bind (if needed) and start serving in a background greenlet."""

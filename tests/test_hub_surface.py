@@ -232,3 +232,24 @@ def test_close_and_fork_hooks(poller):
     assert seen == ["closed"]
     with pytest.raises(TypeError, match="fn must be callable"):
         get_hub().on_close(42)
+
+
+def test_describe_wait_names_the_fd_the_timer_or_nothing(poller):
+    hub = get_hub()
+    a, b = greensock.socket.socketpair()
+    try:
+        reader = spawn(a.recv, 1)
+        napper = spawn(sleep, 30)
+        idle = greensock.Greenlet(int)
+        sleep(0.01)
+        assert hub.describe_wait(reader) == f"waiting to read fd {a.fileno()}"
+        assert hub.describe_wait(napper).startswith("sleeping (")
+        assert hub.describe_wait(idle) is None
+        assert reader.function == a.recv and idle.function is int
+        with pytest.raises(TypeError, match="g must be a greenlet"):
+            hub.describe_wait("reader")
+        reader.kill()
+        napper.kill()
+    finally:
+        a.close()
+        b.close()

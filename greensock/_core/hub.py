@@ -546,7 +546,10 @@ class Hub(HubFrames, greenlet):
     def describe_wait(self, g: greenlet) -> str | None:
         """What ``g`` waits for in this hub: an fd, a timer or a loop turn (None if none of
         these). For run reports; it searches the hub's records, so it is not for hot paths."""
-        waits = [(w.fd, read) for w in self._states.values()
+        if not isinstance(g, greenlet):
+            raise TypeError(f"g must be a greenlet, not {type(g).__name__}")
+        waits = [
+(w.fd, read) for w in self._states.values()
                  for waiter, read in ((w.reader, True), (w.writer, False))
                  if waiter is g or (type(waiter) is SharedWaiters and g in waiter)]
         if len(waits) == 1:
